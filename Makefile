@@ -1,0 +1,91 @@
+# Selfkind: `make run` starts the local stack, `make test` runs every test and check.
+# Both install what they need on first use (uv, pinned by uv.lock, into .venv).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 3000
+# Python 3.13 as on Lambda; on these machines it lives under pyenv.
+PY313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python3 2>/dev/null || command -v python3.13)
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+PY := .venv/bin/python
+SAM := tools/sam/.venv/bin/sam
+# sam build looks for python3.13 on PATH.
+SAM_ENV := PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0
+
+.PHONY: help install run test pytest unit integration e2e lint format typecheck template layer-requirements \
+        openapi bench build deploy deploy-prod clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	@test -n "$(PY313)" || { echo "Python 3.13 not found: install it (pyenv install 3.13.0)"; exit 1; }
+	UV_PYTHON=$(PY313) $(UV) sync --frozen --quiet
+	@touch $@
+
+tools/sam/.venv/.synced: tools/sam/pyproject.toml tools/sam/uv.lock | $(UV)
+	cd tools/sam && UV_PYTHON=$(PY313) ../../$(UV) sync --frozen --quiet
+	@touch $@
+
+install: .venv/.synced tools/sam/.venv/.synced  ## install the project and the SAM CLI (pinned)
+
+run: .venv/.synced  ## start the local stack on 127.0.0.1:$PORT (default 3000)
+	$(PY) -m devstack --port $(PORT)
+
+test: install lint typecheck template pytest  ## every check and test; non-zero on any failure
+
+pytest: .venv/.synced
+	$(PY) -m pytest
+
+unit: .venv/.synced  ## unit tests only (network blocked)
+	$(PY) -m pytest tests/unit
+
+integration: .venv/.synced
+	$(PY) -m pytest tests/integration
+
+e2e: .venv/.synced
+	$(PY) -m pytest tests/e2e
+
+lint: .venv/.synced  ## ruff lint and format check; the layer requirements and openapi.json are current
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	@$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet -o - | diff -q - layers/deps/requirements.txt >/dev/null \
+	  || { echo "layers/deps/requirements.txt is stale: run 'make layer-requirements'"; exit 1; }
+
+format: .venv/.synced
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+typecheck: .venv/.synced
+	$(PY) -m mypy
+
+template: install  ## sam validate --lint and sam build
+	$(SAM_ENV) $(SAM) validate --lint
+	$(SAM_ENV) $(SAM) build
+
+build: install  ## sam build
+	$(SAM_ENV) $(SAM) build
+
+layer-requirements: $(UV)  ## regenerate layers/deps/requirements.txt from uv.lock
+	$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet -o layers/deps/requirements.txt
+
+openapi: .venv/.synced  ## regenerate openapi.json from the code
+	$(PY) -m devstack.openapi > openapi.json
+
+bench: .venv/.synced  ## cold start, warm latency and request counts beside baselines
+	$(PY) -m bench
+
+deploy: build  ## sam deploy to dev (needs AWS credentials)
+	$(SAM_ENV) $(SAM) deploy --config-env dev
+
+deploy-prod: build
+	$(SAM_ENV) $(SAM) deploy --config-env prod
+
+clean:
+	rm -rf .venv .tools tools/sam/.venv .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""The local HTTP API: API Gateway's routing, JWT authorizer and payload 2.0 format over plain HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from devstack.auth import LocalIssuer, Unauthorized
+from devstack.events import http_api_event
+from devstack.runtime import FunctionPool, InvocationError
+from devstack.template import HttpRoute
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+LocalRoute = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class Gateway:
+    routes: list[HttpRoute]
+    pools: dict[str, FunctionPool]
+    issuer: LocalIssuer
+    openapi_document: Callable[[], str]
+    # Routes that exist only in the local stack, under /_local/; never in the template.
+    local_routes: dict[tuple[str, str], LocalRoute] = field(default_factory=dict)
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        url = urlsplit(target)
+        if (method, url.path) in self.local_routes:
+            payload = json.loads(body or b"{}")
+            status, answer = self.local_routes[(method, url.path)](payload)
+            return status, {"content-type": "application/json"}, json.dumps(answer).encode()
+        if method == "GET" and url.path == "/openapi.json":
+            return 200, {"content-type": "application/json"}, self.openapi_document().encode()
+        return self._invoke_route(method, url.path, url.query, headers, body)
+
+    def _invoke_route(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        for route in self.routes:
+            if route.method not in (method, "ANY"):
+                continue
+            path_parameters = route.match(path)
+            if path_parameters is None:
+                continue
+            claims = None
+            if route.requires_auth:
+                try:
+                    claims = self.issuer.verify(headers.get("authorization"))
+                except Unauthorized:
+                    return _api_gateway_message(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+            event = http_api_event(
+                method,
+                path,
+                query=query,
+                headers=headers,
+                body=body if body else None,
+                route_key=route.route_key,
+                path_parameters=path_parameters or None,
+                claims=claims,
+            )
+            try:
+                result = self.pools[route.function].invoke(event)
+            except InvocationError:
+                return _api_gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
+            return _to_http(result)
+        return _api_gateway_message(HTTPStatus.NOT_FOUND, "Not Found")
+
+
+def _api_gateway_message(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
+    # What API Gateway itself answers (not the functions): {"message": ...} as application/json.
+    return status.value, {"content-type": "application/json"}, json.dumps({"message": message}).encode()
+
+
+def _to_http(result: Any) -> tuple[int, dict[str, str], bytes]:
+    if not isinstance(result, dict) or "statusCode" not in result:
+        # Payload 2.0 lets a function return a bare value: API Gateway sends it as JSON with 200.
+        return 200, {"content-type": "application/json"}, json.dumps(result).encode()
+    headers = {name.lower(): str(value) for name, value in (result.get("headers") or {}).items()}
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return int(result["statusCode"]), headers, body
+
+
+def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _dispatch(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_BODY_BYTES:
+                self._reply(*_api_gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large"))
+                return
+            body = self.rfile.read(length) if length else b""
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            self._reply(*gateway.handle(self.command, self.path, headers, body))
+
+        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            # Method, path and status only: query strings and bodies may carry private data.
+            if args and isinstance(args[0], str):
+                request_line = args[0].split(" ")
+                path = urlsplit(request_line[1]).path if len(request_line) > 1 else ""
+                print(f"{request_line[0]} {path} {args[1] if len(args) > 1 else ''}", flush=True)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    return server

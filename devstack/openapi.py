@@ -1,0 +1,56 @@
+"""Generates the OpenAPI document from the API functions' own resolvers (`python -m devstack.openapi`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from devstack.runtime import function_environment, local_references
+from devstack.template import functions, http_routes
+
+TITLE = "Selfkind API"
+VERSION = "1.0.0"
+
+
+def load_function_module(logical_id: str, environment: dict[str, str]) -> Any:
+    """Imports a function's handler module fresh, as a cold start with the template's environment."""
+    function = functions()[logical_id]
+    os.environ.update(environment)
+    spec = importlib.util.spec_from_file_location(
+        f"lambda_{logical_id}", function.code_dir / f"{function.module_name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_document() -> dict[str, Any]:
+    merged = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        description="The backend of Selfkind, a self-compassion practice app.",
+        security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+        on_conflict="error",
+    )
+    api_functions = sorted({route.function for route in http_routes()})
+    references = local_references({name: name for name in functions()} | {"Table": "local"})
+    for logical_id in api_functions:
+        environment = function_environment(functions()[logical_id], references, endpoint_url=None)
+        module = load_function_module(logical_id, environment)
+        merged.add_schema(module.app.get_openapi_schema(title=TITLE, version=VERSION))
+    return merged.get_openapi_schema()
+
+
+def render() -> str:
+    return json.dumps(build_document(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

@@ -1,0 +1,1 @@
+"""HTTP edge shared by the API functions: resolver set-up, problem+json, negotiation, caching, auth."""

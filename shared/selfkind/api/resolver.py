@@ -1,0 +1,121 @@
+"""The HTTP API resolver every API function uses: validation, and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+import traceback
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
+
+from selfkind.api.problems import problem_response
+from selfkind.api.routes import API_ROUTES, allowed_methods
+from selfkind.models.exceptions import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
+from selfkind.models.problem import FieldError
+
+logger = Logger(child=True)
+
+
+def _field_errors(error: RequestValidationError) -> list[FieldError]:
+    # Only the location and pydantic's message: never the input, which may be private text.
+    field_errors = []
+    for item in error.errors():
+        location, *path = item.get("loc", ()) or ("request",)
+        field_errors.append(
+            FieldError(location=str(location), field=".".join(str(part) for part in path), message=item["msg"])
+        )
+    return field_errors
+
+
+def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A misspelt filter must not silently return everything."""
+    route = app.context["_route"]
+    if (route.method, route.openapi_path) in API_ROUTES:
+        declared = {param.alias for param in route.dependant.query_params}
+        for name in app.current_event.query_string_parameters or {}:
+            if name not in declared:
+                raise InvalidInputError("query", name, "is not a parameter of this endpoint")
+    return next_middleware(app)
+
+
+def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[_reject_unknown_query_parameters])
+
+    def client_error(response: Response[str]) -> Response[str]:
+        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[str]:
+        field_errors = _field_errors(error)
+        named = ", ".join(f"{item.location} '{item.field}'" for item in field_errors)
+        return client_error(
+            problem_response(
+                HTTPStatus.BAD_REQUEST,
+                f"Invalid {named}.",
+                problem_type="invalid-request",
+                errors=field_errors,
+            )
+        )
+
+    @app.exception_handler(InvalidInputError)
+    def invalid_input(error: InvalidInputError) -> Response[str]:
+        return client_error(
+            problem_response(
+                HTTPStatus.BAD_REQUEST,
+                f"Invalid {error.location} '{error.field}': {error.message}.",
+                problem_type="invalid-request",
+                errors=[FieldError(location=error.location, field=error.field, message=error.message)],
+            )
+        )
+
+    @app.exception_handler(NotFoundError)
+    def resource_not_found(error: NotFoundError) -> Response[str]:
+        return client_error(problem_response(HTTPStatus.NOT_FOUND, str(error), problem_type="not-found"))
+
+    @app.exception_handler(ConflictError)
+    def conflict(error: ConflictError) -> Response[str]:
+        return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"))
+
+    @app.exception_handler(PayloadTooLargeError)
+    def too_large(error: PayloadTooLargeError) -> Response[str]:
+        return client_error(problem_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)))
+
+    @app.not_found
+    def route_not_found(_: RouteNotFoundError) -> Response[str]:
+        path = app.current_event.path
+        allowed = allowed_methods(path)
+        if allowed:
+            return client_error(
+                problem_response(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    f"{app.current_event.http_method} is not allowed here; use {', '.join(allowed)}.",
+                    headers={"Allow": ", ".join(allowed)},
+                )
+            )
+        return client_error(problem_response(HTTPStatus.NOT_FOUND, "There is nothing at this path."))
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response[str]:
+        # The last resort: the client gets a problem, never a stack trace. The log keeps the frames and
+        # the type but not the message, which could quote private input.
+        logger.error(
+            "Unhandled error",
+            error_type=type(error).__name__,
+            frames="".join(traceback.format_tb(error.__traceback__)),
+        )
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+        return problem_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+
+    return app

@@ -1,0 +1,30 @@
+"""Every route of the deployed HTTP API, by method and path template.
+
+The template declares the same routes (a template test keeps the two equal); the resolver uses this
+table to tell a wrong method (405 with Allow) from an unknown path (404).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+API_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/v1/exercises"),
+        ("GET", "/v1/exercises/{exercise_id}"),
+        ("GET", "/v1/affirmations"),
+    }
+)
+
+
+@cache
+def _compiled_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES
+    )
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API serves at this concrete path; empty when the path is unknown."""
+    return sorted({method for method, pattern in _compiled_routes() if pattern.match(path)})

@@ -1,0 +1,1 @@
+"""Pure logic: no boto3, no firebase_admin, no HTTP."""

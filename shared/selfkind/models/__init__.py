@@ -1,0 +1,1 @@
+"""Pydantic models: requests, responses, stored items and domain exceptions."""

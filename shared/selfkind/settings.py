@@ -1,0 +1,24 @@
+"""One settings model per function, read from the environment once, at cold start.
+
+This is the only module that reads os.environ. Every field is required: the template sets each one,
+so a misconfigured function fails at start, loudly, instead of running on a hidden default.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FunctionSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        return cls.model_validate(dict(os.environ))
+
+
+class CatalogSettings(FunctionSettings):
+    cache_max_age_seconds: Annotated[int, Field(alias="CATALOG_CACHE_MAX_AGE_SECONDS", ge=0, le=86_400)]
