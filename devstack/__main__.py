@@ -19,7 +19,7 @@ from devstack.template import REPO_ROOT, functions, http_routes
 @cache
 def _openapi_document() -> str:
     # Generated from the code in a separate process, where importing every function is harmless.
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "devstack.openapi"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
     ).stdout
 
@@ -34,7 +34,10 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws]:
     }
     issuer = LocalIssuer(issuer=f"http://127.0.0.1:{port}/_local")
     gateway = Gateway(routes=http_routes(), pools=pools, issuer=issuer, openapi_document=_openapi_document)
-    gateway.local_routes[("POST", "/_local/token")] = lambda body: (200, {"token": issuer.issue(str(body["sub"]))})
+    gateway.local_routes[("POST", "/_local/token")] = lambda body: (
+        200,
+        {"token": issuer.issue(str(body["sub"]))},
+    )
     print(f"embedded AWS at {aws.endpoint_url}, {len(pools)} functions, in {time.monotonic() - started:.1f}s")
     return gateway, aws
 
@@ -49,7 +52,7 @@ def main() -> None:
     print(
         f"Selfkind local stack ready at {base}\n"
         f"  catalog:  curl {base}/v1/exercises\n"
-        f"  a token:  curl -X POST {base}/_local/token -d '{{\"sub\": \"alice\"}}'\n"
+        f'  a token:  curl -X POST {base}/_local/token -d \'{{"sub": "alice"}}\'\n'
         f"            then send it as 'Authorization: Bearer <token>'\n"
         f"  OpenAPI:  {base}/openapi.json\n"
         "Ctrl-C stops it.",

@@ -13,7 +13,7 @@ LOCAL_AUDIENCE = "selfkind-local"
 TOKEN_LIFETIME_SECONDS = 3600
 
 
-class Unauthorized(Exception):  # noqa: N818 (mirrors API Gateway's answer)
+class Unauthorized(Exception):
     pass
 
 
@@ -25,7 +25,13 @@ class LocalIssuer:
 
     def issue(self, sub: str, lifetime_seconds: int = TOKEN_LIFETIME_SECONDS, **claims: Any) -> str:
         now = int(time.time())
-        payload = {"iss": self.issuer, "aud": self.audience, "sub": sub, "iat": now, "exp": now + lifetime_seconds}
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": sub,
+            "iat": now,
+            "exp": now + lifetime_seconds,
+        }
         return jwt.encode({**payload, **claims}, self._key, algorithm="RS256", headers={"kid": "local"})
 
     def verify(self, authorization: str | None) -> dict[str, Any]:

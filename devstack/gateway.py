@@ -29,7 +29,9 @@ class Gateway:
     # Routes that exist only in the local stack, under /_local/; never in the template.
     local_routes: dict[tuple[str, str], LocalRoute] = field(default_factory=dict)
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(target)
         if (method, url.path) in self.local_routes:
             payload = json.loads(body or b"{}")
@@ -94,7 +96,9 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
         def _dispatch(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             if length > MAX_BODY_BYTES:
-                self._reply(*_api_gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large"))
+                self._reply(
+                    *_api_gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large")
+                )
                 return
             body = self.rfile.read(length) if length else b""
             headers = {name.lower(): value for name, value in self.headers.items()}
@@ -110,9 +114,9 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             # Method, path and status only: query strings and bodies may carry private data.
             if args and isinstance(args[0], str):
                 request_line = args[0].split(" ")

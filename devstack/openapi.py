@@ -25,7 +25,8 @@ def load_function_module(logical_id: str, environment: dict[str, str]) -> Any:
     spec = importlib.util.spec_from_file_location(
         f"lambda_{logical_id}", function.code_dir / f"{function.module_name}.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -45,7 +46,19 @@ def build_document() -> dict[str, Any]:
         environment = function_environment(functions()[logical_id], references, endpoint_url=None)
         module = load_function_module(logical_id, environment)
         merged.add_schema(module.app.get_openapi_schema(title=TITLE, version=VERSION))
-    return merged.get_openapi_schema()
+    document: dict[str, Any] = json.loads(merged.get_openapi_json_schema())
+    return _without_unused_validation_responses(document)
+
+
+def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, Any]:
+    # Powertools documents its default 422; our resolver answers invalid input with a 400 problem.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
+    return document
 
 
 def render() -> str:

@@ -79,7 +79,14 @@ class FunctionPool:
             "SELFKIND_LOCAL_TIMEOUT_SECONDS": str(self.function.timeout_seconds),
         }
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-            [sys.executable, "-c", _BOOTSTRAP, str(write_fd), self.function.module_name, self.function.handler_name],
+            [
+                sys.executable,
+                "-c",
+                _BOOTSTRAP,
+                str(write_fd),
+                self.function.module_name,
+                self.function.handler_name,
+            ],
             stdin=subprocess.PIPE,
             env=env,
             cwd=self.function.code_dir,

@@ -134,7 +134,7 @@ def dynamodb_tables(template: dict[str, Any] | None = None) -> dict[str, dict[st
 def resolve(value: Any, references: dict[str, str]) -> Any:
     """Resolves the intrinsics environment variables use (Ref, GetAtt, Sub) against local names."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, argument), = value.items()
+        ((key, argument),) = value.items()
         if key == "Ref":
             return references[argument]
         if key == "Fn::GetAtt":

@@ -26,12 +26,19 @@ def serve(module_name: str, handler_name: str) -> None:
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         event = json.loads(line)
-        context = LocalLambdaContext(function_name=function_name, memory_limit_in_mb=memory, timeout_seconds=timeout)
+        context = LocalLambdaContext(
+            function_name=function_name, memory_limit_in_mb=memory, timeout_seconds=timeout
+        )
         reply: dict[str, Any]
         try:
             reply = {"result": handler(event, context)}
         except Exception as error:  # noqa: BLE001 (an unhandled error is the invocation's result, as on Lambda)
-            reply = {"error": {"errorType": type(error).__name__, "stackTrace": traceback.format_tb(error.__traceback__)}}
+            reply = {
+                "error": {
+                    "errorType": type(error).__name__,
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }
+            }
         protocol.write(json.dumps(reply) + "\n")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -29,24 +29,27 @@ from selfkind.models.catalog import (
     Technique,
     Theme,
 )
+from selfkind.observability import create_tracer
 from selfkind.settings import CatalogSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = create_tracer()
 metrics = Metrics()
 settings = CatalogSettings.from_environment()
 app = create_resolver(metrics)
 
 
 def _language() -> Language:
-    return negotiate_language(app.current_event.get_header_value("accept-language"))
+    return negotiate_language(app.current_event.headers.get("accept-language"))
 
 
 def _cacheable(model: BaseModel, language: Language) -> Response[str]:
-    if_none_match = app.current_event.get_header_value("if-none-match")
+    if_none_match = app.current_event.headers.get("if-none-match")
     response = localized_json_response(model, language, if_none_match, settings.cache_max_age_seconds)
     not_modified = response.status_code == HTTPStatus.NOT_MODIFIED
-    metrics.add_metric(name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1
+    )
     return response
 
 
@@ -57,7 +60,9 @@ def list_exercises(
     approach: Annotated[Approach | None, Query()] = None,
     max_minutes: Annotated[int | None, Query(ge=1, le=600)] = None,
 ) -> Response[str]:
-    wanted = ExerciseFilter(category=category, technique=technique, approach=approach, max_minutes=max_minutes)
+    wanted = ExerciseFilter(
+        category=category, technique=technique, approach=approach, max_minutes=max_minutes
+    )
     language = _language()
     return _cacheable(catalog.list_exercises(wanted, language), language)
 

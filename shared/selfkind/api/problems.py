@@ -5,7 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentModel
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
 from pydantic import BaseModel
 
 from selfkind.models.problem import FieldError, Problem
@@ -39,7 +43,9 @@ def problem_response(
 
 def documented_responses(model: type[BaseModel], *, cacheable: bool = False) -> dict[int, OpenAPIResponse]:
     """OpenAPI responses of a route: its model on 200, and the problems every route may answer."""
-    problem_content: dict[str, OpenAPIResponseContentModel] = {PROBLEM_CONTENT_TYPE: {"model": Problem}}
+    problem_content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+        PROBLEM_CONTENT_TYPE: {"model": Problem}
+    }
     responses: dict[int, OpenAPIResponse] = {
         200: {"description": "OK", "content": {"application/json": {"model": model}}},
         400: {"description": "Invalid request; `errors` names each field", "content": problem_content},

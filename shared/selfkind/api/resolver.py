@@ -32,12 +32,16 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     for item in error.errors():
         location, *path = item.get("loc", ()) or ("request",)
         field_errors.append(
-            FieldError(location=str(location), field=".".join(str(part) for part in path), message=item["msg"])
+            FieldError(
+                location=str(location), field=".".join(str(part) for part in path), message=item["msg"]
+            )
         )
     return field_errors
 
 
-def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+def _reject_unknown_query_parameters(
+    app: APIGatewayHttpResolver, next_middleware: NextMiddleware
+) -> Response[Any]:
     """A misspelt filter must not silently return everything."""
     route = app.context["_route"]
     if (route.method, route.openapi_path) in API_ROUTES:

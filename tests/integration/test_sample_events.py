@@ -1,0 +1,28 @@
+"""Every sample event in events/ (the ones `sam local invoke` would use) works through its handler."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from devstack.template import REPO_ROOT, functions
+from tests.conftest import Handler
+
+FUNCTION_BY_FOLDER = {function.code_dir.name: name for name, function in functions().items()}
+SAMPLES = sorted((REPO_ROOT / "events").glob("*/*.json"))
+
+
+def test_every_function_has_a_sample_event() -> None:
+    assert set(FUNCTION_BY_FOLDER) <= {sample.parent.name for sample in SAMPLES}
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_the_sample_event_succeeds(sample: Path, invoke: Callable[[str], Handler]) -> None:
+    handler = invoke(FUNCTION_BY_FOLDER[sample.parent.name])
+
+    result = handler(json.loads(sample.read_text()))
+
+    assert 200 <= result["statusCode"] < 300, result.get("body")

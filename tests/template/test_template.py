@@ -1,0 +1,85 @@
+"""What the template deploys: runtime, data protection, auth, routes and least privilege."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devstack.template import http_routes, load_template
+from selfkind.api.routes import API_ROUTES
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+
+
+def test_functions_run_python_313_on_arm64() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    for resource in FUNCTIONS.values():
+        assert "Runtime" not in resource["Properties"]
+        assert "Architectures" not in resource["Properties"]
+
+
+def test_no_local_only_route_is_deployed() -> None:
+    paths = [route.path for route in http_routes()]
+    assert paths
+    assert not [path for path in paths if path.startswith("/_local")]
+
+
+def test_the_deployed_routes_are_the_routes_the_code_knows() -> None:
+    deployed = {(route.method, route.path) for route in http_routes() if route.path != "$default"}
+    assert deployed == set(API_ROUTES)
+
+
+def test_every_route_requires_the_jwt_except_the_public_catalog() -> None:
+    public = {route.path for route in http_routes() if not route.requires_auth}
+    assert public == {"/v1/exercises", "/v1/exercises/{exercise_id}", "/v1/affirmations", "$default"}
+    auth = RESOURCES["HttpApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "JwtAuthorizer"
+    assert auth["Authorizers"]["JwtAuthorizer"]["IdentitySource"] == "$request.header.Authorization"
+
+
+def test_the_table_is_protected() -> None:
+    table = RESOURCES["Table"]
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Ref": "TableKey"},
+    }
+    assert props["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    assert table["DeletionPolicy"] == "Retain"
+    assert RESOURCES["TableKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_sync_reads_its_sequence_from_a_local_index() -> None:
+    # Strongly consistent reads in sequence order need an LSI (a GSI is eventually consistent).
+    (index,) = RESOURCES["Table"]["Properties"]["LocalSecondaryIndexes"]
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["pk", "seq"]
+
+
+@pytest.mark.parametrize("layer", ["DependenciesLayer", "SelfkindLayer"])
+def test_layers_are_built_for_the_runtime(layer: str) -> None:
+    resource = RESOURCES[layer]
+    assert resource["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert resource["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_the_catalog_function_has_no_aws_permissions() -> None:
+    assert "Policies" not in FUNCTIONS["CatalogFunction"]["Properties"]
+
+
+def test_every_function_has_a_log_group_with_retention() -> None:
+    groups = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    named = {g["LogGroupName"]["Fn::Sub"] for g in groups if "LogGroupName" in g}
+    assert named == {f"/aws/lambda/${{{name}}}" for name in FUNCTIONS}
+    assert all("RetentionInDays" in g for g in groups)
+
+
+def test_outputs_give_the_api_url_and_user_pool() -> None:
+    assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(TEMPLATE["Outputs"])
