@@ -55,7 +55,7 @@ e2e: .venv/.synced
 lint: .venv/.synced  ## ruff lint and format check; the layer requirements and openapi.json are current
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	@$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet -o - | diff -q - layers/deps/requirements.txt >/dev/null \
+	@$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet | diff -q - layers/deps/requirements.txt >/dev/null \
 	  || { echo "layers/deps/requirements.txt is stale: run 'make layer-requirements'"; exit 1; }
 
 format: .venv/.synced
