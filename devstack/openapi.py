@@ -16,6 +16,8 @@ from devstack.template import functions, http_routes
 
 TITLE = "Selfkind API"
 VERSION = "1.0.0"
+# The JWT the API Gateway authorizer verifies (Cognito, or the OIDC issuer the stack is given).
+SECURITY_SCHEMES: dict[str, Any] = {"jwt": HTTPBearer(bearerFormat="JWT")}
 
 
 def load_function_module(logical_id: str, environment: dict[str, str]) -> Any:
@@ -37,7 +39,7 @@ def build_document() -> dict[str, Any]:
         title=TITLE,
         version=VERSION,
         description="The backend of Selfkind, a self-compassion practice app.",
-        security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+        security_schemes=SECURITY_SCHEMES,
         on_conflict="error",
     )
     api_functions = sorted({route.function for route in http_routes()})
@@ -45,7 +47,9 @@ def build_document() -> dict[str, Any]:
     for logical_id in api_functions:
         environment = function_environment(functions()[logical_id], references, endpoint_url=None)
         module = load_function_module(logical_id, environment)
-        merged.add_schema(module.app.get_openapi_schema(title=TITLE, version=VERSION))
+        merged.add_schema(
+            module.app.get_openapi_schema(title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES)
+        )
     document: dict[str, Any] = json.loads(merged.get_openapi_json_schema())
     return _without_unused_validation_responses(document)
 

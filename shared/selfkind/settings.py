@@ -22,3 +22,12 @@ class FunctionSettings(BaseModel):
 
 class CatalogSettings(FunctionSettings):
     cache_max_age_seconds: Annotated[int, Field(alias="CATALOG_CACHE_MAX_AGE_SECONDS", ge=0, le=86_400)]
+
+
+class SyncSettings(FunctionSettings):
+    table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+    idempotency_expiry_seconds: Annotated[int, Field(alias="IDEMPOTENCY_EXPIRY_SECONDS", ge=60, le=86_400)]
+
+
+class AccountSettings(FunctionSettings):
+    table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]

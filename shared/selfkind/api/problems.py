@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 from pydantic import BaseModel
 
 from selfkind.models.problem import FieldError, Problem
+from selfkind.models.sync import Conflict
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://selfkind.app/problems/"
@@ -24,6 +25,7 @@ def problem_response(
     *,
     problem_type: str | None = None,
     errors: list[FieldError] | None = None,
+    conflicts: list[Conflict] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
     problem = Problem(
@@ -32,6 +34,7 @@ def problem_response(
         status=status.value,
         detail=detail,
         errors=errors,
+        conflicts=conflicts,
     )
     return Response(
         status_code=status.value,

@@ -12,6 +12,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError as Rout
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from selfkind.api.problems import problem_response
 from selfkind.api.routes import API_ROUTES, allowed_methods
@@ -20,8 +24,11 @@ from selfkind.models.exceptions import (
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
+    SyncConflictError,
+    UnauthenticatedError,
 )
 from selfkind.models.problem import FieldError
+from selfkind.models.sync import Conflict
 
 logger = Logger(child=True)
 
@@ -48,7 +55,7 @@ def _reject_unknown_query_parameters(
         declared = {param.alias for param in route.dependant.query_params}
         for name in app.current_event.query_string_parameters or {}:
             if name not in declared:
-                raise InvalidInputError("query", name, "is not a parameter of this endpoint")
+                raise InvalidInputError.single("query", name, "is not a parameter of this endpoint")
     return next_middleware(app)
 
 
@@ -78,9 +85,11 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
         return client_error(
             problem_response(
                 HTTPStatus.BAD_REQUEST,
-                f"Invalid {error.location} '{error.field}': {error.message}.",
+                f"Invalid {error}.",
                 problem_type="invalid-request",
-                errors=[FieldError(location=error.location, field=error.field, message=error.message)],
+                errors=[
+                    FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues
+                ],
             )
         )
 
@@ -91,6 +100,40 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
     @app.exception_handler(ConflictError)
     def conflict(error: ConflictError) -> Response[str]:
         return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"))
+
+    @app.exception_handler(SyncConflictError)
+    def sync_conflict(error: SyncConflictError) -> Response[str]:
+        conflicts = [Conflict(table=table, id=record_id) for table, record_id in error.conflicts]
+        return client_error(
+            problem_response(
+                HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts
+            )
+        )
+
+    @app.exception_handler(UnauthenticatedError)
+    def unauthenticated(error: UnauthenticatedError) -> Response[str]:
+        return client_error(problem_response(HTTPStatus.UNAUTHORIZED, str(error)))
+
+    @app.exception_handler(IdempotencyValidationError)
+    def idempotency_key_reused(_: IdempotencyValidationError) -> Response[str]:
+        return client_error(
+            problem_response(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                "This Idempotency-Key was already used with a different body.",
+                problem_type="idempotency-key-reused",
+            )
+        )
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
+        return client_error(
+            problem_response(
+                HTTPStatus.CONFLICT,
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                problem_type="idempotency-in-progress",
+                headers={"Retry-After": "2"},
+            )
+        )
 
     @app.exception_handler(PayloadTooLargeError)
     def too_large(error: PayloadTooLargeError) -> Response[str]:

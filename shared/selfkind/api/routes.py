@@ -14,6 +14,10 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/v1/exercises"),
         ("GET", "/v1/exercises/{exercise_id}"),
         ("GET", "/v1/affirmations"),
+        ("GET", "/v1/sync"),
+        ("POST", "/v1/sync"),
+        ("GET", "/v1/me/export"),
+        ("DELETE", "/v1/me"),
     }
 )
 

@@ -5,6 +5,8 @@ Messages never carry user content (journal text, tokens, emails): only ids and f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class SelfkindError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -17,19 +19,46 @@ class NotFoundError(SelfkindError):
         self.resource_id = resource_id
 
 
-class InvalidInputError(SelfkindError):
-    """Input that passed parsing but breaks a rule; names the field, never echoes the value."""
+@dataclass(frozen=True)
+class InputIssue:
+    location: str  # query, path, header or body
+    field: str  # a name or a dotted path, e.g. changes.journal_entries.created[abc].mood
+    message: str  # what is wrong, never the value
 
-    def __init__(self, location: str, field: str, message: str) -> None:
-        super().__init__(f"{location} field '{field}': {message}")
-        self.location = location
-        self.field = field
-        self.message = message
+
+class InvalidInputError(SelfkindError):
+    """Input that breaks a rule; names each field, never echoes a value."""
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        super().__init__("; ".join(f"{i.location} '{i.field}': {i.message}" for i in issues))
+        self.issues = issues
+
+    @classmethod
+    def single(cls, location: str, field: str, message: str) -> InvalidInputError:
+        return cls([InputIssue(location, field, message)])
 
 
 class ConflictError(SelfkindError):
     """A write lost a race or was based on stale data; the client should refresh and retry."""
 
 
+class SyncConflictError(ConflictError):
+    """Pushed records were changed on the server after the client's last pull."""
+
+    def __init__(self, conflicts: list[tuple[str, str]]) -> None:
+        super().__init__(
+            f"{len(conflicts)} record(s) changed on the server since your last pull; pull, then push again."
+        )
+        self.conflicts = conflicts
+
+
+class HeadMovedError(SelfkindError):
+    """Another push committed first; the sequence must be read again (never reaches a client)."""
+
+
 class PayloadTooLargeError(SelfkindError):
     """A request over a documented size or count limit."""
+
+
+class UnauthenticatedError(SelfkindError):
+    """No verified identity on a route that needs one."""

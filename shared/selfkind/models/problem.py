@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from selfkind.models.sync import Conflict
+
 
 class FieldError(BaseModel):
     location: str = Field(description="Where the field is: query, path, header or body.")
@@ -17,3 +19,4 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    conflicts: list[Conflict] | None = Field(default=None, description="On 409: the records to pull again.")

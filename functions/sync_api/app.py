@@ -1,0 +1,86 @@
+"""Journal sync: the WatermelonDB pull and push endpoints over the user's change sequence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from selfkind.adapters.idempotency import run_once
+from selfkind.api.auth import current_user_id
+from selfkind.api.problems import documented_responses
+from selfkind.api.resolver import create_resolver
+from selfkind.data.sync_repository import SyncRepository
+from selfkind.domain import sync
+from selfkind.domain.sync_push_parsing import parse_push
+from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse, parse_pull_query
+from selfkind.observability import create_tracer
+from selfkind.settings import SyncSettings
+
+logger = Logger()
+tracer = create_tracer()
+metrics = Metrics()
+settings = SyncSettings.from_environment()
+store = SyncRepository(settings.table_name)
+app = create_resolver(metrics)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
+def pull_changes(
+    last_pulled_at: Annotated[str | None, Query(max_length=20)] = None,
+    schema_version: Annotated[int, Query(ge=1)] = 1,
+    migration: Annotated[str | None, Query(max_length=20_000)] = None,
+) -> Response[str]:
+    request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
+    page = sync.pull(store, request, now=datetime.now(UTC))
+    metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
+    logger.info("Pulled", timestamp=page.timestamp, has_more=page.has_more, replacement=page.replacement)
+    return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
+
+
+@app.post("/v1/sync", security=[{"jwt": []}], responses=documented_responses(PushResult))
+def push_changes(
+    body: Annotated[PushBody, Body()],
+    last_pulled_at: Annotated[int, Query(ge=0)],
+    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=200)] = None,
+) -> Response[str]:
+    user_id = current_user_id(app.current_event)
+    raw_body = app.current_event.body or ""
+    changes = parse_push(raw_body)
+    apply = partial(_apply_push, user_id, last_pulled_at, changes)
+    if idempotency_key:
+        run_once(
+            apply,
+            table_name=settings.table_name,
+            user_id=user_id,
+            key=idempotency_key,
+            body=raw_body,
+            expires_after_seconds=settings.idempotency_expiry_seconds,
+            lambda_context=app.lambda_context,
+        )
+    else:
+        apply()
+    metrics.add_metric(name="SyncPushes", unit=MetricUnit.Count, value=1)
+    return Response(200, content_type="application/json", body="{}", headers=NO_STORE)
+
+
+def _apply_push(user_id: str, last_pulled_at: int, changes: list[RecordChange]) -> dict[str, Any]:
+    sync.push(store, user_id, last_pulled_at, changes, now=datetime.now(UTC))
+    metrics.add_metric(name="SyncRecordsPushed", unit=MetricUnit.Count, value=len(changes))
+    logger.info("Pushed", records=len(changes))
+    return {}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

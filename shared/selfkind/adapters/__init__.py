@@ -1,0 +1,1 @@
+"""Adapters to outside services: idempotency store, SQS, Firebase messaging, Secrets Manager."""

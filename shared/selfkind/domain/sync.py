@@ -1,0 +1,225 @@
+"""The WatermelonDB sync protocol over a per-user change sequence.
+
+Every committed change gets the next number of the user's sequence; a pull returns the changes after
+the client's `last_pulled_at`, in sequence order, up to the head it read first. Pushes commit in
+all-or-nothing chunks that advance the head atomically, so a pull never sees half a chunk and never
+skips a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from selfkind.models.exceptions import ConflictError, HeadMovedError, SyncConflictError
+from selfkind.models.sync import (
+    PULL_PAGE_BUDGET_BYTES,
+    TOMBSTONE_DAYS,
+    PullPage,
+    PullRequest,
+    RecordChange,
+    StoredRecord,
+    SyncHead,
+)
+
+# The sequence starts above zero: WatermelonDB rejects a timestamp of 0, and a user with no data
+# must get a timestamp that the first change will still be after.
+INITIAL_SEQ = 1
+MAX_RECORDS_PER_TRANSACTION = 99  # DynamoDB allows 100 items; the head takes the last place
+MAX_TRANSACTION_BYTES = 3_500_000  # DynamoDB allows 4 MB per transaction
+MAX_HEAD_RETRIES = 8
+
+RecordKey = tuple[str, str]  # (table, record id)
+
+
+@dataclass(frozen=True)
+class RecordWrite:
+    change: RecordChange
+    seq: int
+    created_seq: int
+    expected_seq: int | None  # the version read before; None: the record must not exist yet
+
+
+class SyncStore(Protocol):
+    """What sync needs from storage (implemented over DynamoDB in selfkind.data)."""
+
+    def read_head(self, user_id: str) -> SyncHead: ...
+
+    def read_for_push(
+        self, user_id: str, keys: list[RecordKey]
+    ) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
+
+    def commit(
+        self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
+    ) -> None: ...
+
+    def changes_between(self, user_id: str, after_seq: int, upto_seq: int) -> Iterator[StoredRecord]: ...
+
+    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]: ...
+
+    def all_records(self, user_id: str) -> Iterator[StoredRecord]: ...
+
+
+# --- pull ---------------------------------------------------------------------------------------
+
+
+def tombstone_horizon(head: SyncHead, now: datetime) -> int:
+    """The last sequence whose tombstones may already have expired; a client behind it missed some."""
+    cutoff_day = (now - timedelta(days=TOMBSTONE_DAYS)).date().isoformat()
+    return max((seq for day, seq in head.day_seqs.items() if day <= cutoff_day), default=0)
+
+
+def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
+    head = store.read_head(request.user_id)  # read first: the page never goes past a committed head
+    last = request.last_pulled_at
+    replacement = last is not None and (last > head.seq or last < tombstone_horizon(head, now))
+    full = last is None or replacement
+    after = 0 if full or last is None else last
+    page = _PageBuilder(created_after=after, include_deleted=not full)
+    complete = page.add_all(store.changes_between(request.user_id, after, head.seq))
+    if request.migration and not full:
+        for table in sorted(request.migration.tables_to_resend()):
+            page.add_in_full(
+                store.records_of_table(request.user_id, table), as_created=table in request.migration.tables
+            )
+    return page.build(
+        timestamp=head.seq if complete else page.last_seq, has_more=not complete, replacement=replacement
+    )
+
+
+class _PageBuilder:
+    def __init__(self, created_after: int, include_deleted: bool) -> None:
+        self.created_after = created_after
+        self.include_deleted = include_deleted
+        self.created: dict[str, list[str]] = {}
+        self.updated: dict[str, list[str]] = {}
+        self.deleted: dict[str, list[str]] = {}
+        self.seen: set[RecordKey] = set()
+        self.size = 0
+        self.last_seq = created_after
+
+    def add_all(self, records: Iterable[StoredRecord]) -> bool:
+        """Adds records in sequence order until the page is full; False when it stopped early."""
+        for record in records:
+            cost = len(record.data) + 1 if record.data else len(record.record_id) + 3
+            if self.size + cost > PULL_PAGE_BUDGET_BYTES and self.last_seq > self.created_after:
+                return False
+            self.size += cost
+            self.last_seq = record.seq
+            self._add(record, as_created=record.created_seq > self.created_after)
+        return True
+
+    def add_in_full(self, records: Iterable[StoredRecord], as_created: bool) -> None:
+        for record in records:
+            if not record.deleted and (record.table, record.record_id) not in self.seen:
+                self._add(record, as_created=as_created)
+
+    def _add(self, record: StoredRecord, as_created: bool) -> None:
+        self.seen.add((record.table, record.record_id))
+        if record.data is None:
+            if self.include_deleted:
+                self.deleted.setdefault(record.table, []).append(record.record_id)
+        else:
+            (self.created if as_created else self.updated).setdefault(record.table, []).append(record.data)
+
+    def build(self, timestamp: int, has_more: bool, replacement: bool) -> PullPage:
+        return PullPage(
+            created=self.created,
+            updated=self.updated,
+            deleted=self.deleted,
+            timestamp=max(timestamp, INITIAL_SEQ),
+            has_more=has_more,
+            replacement=replacement,
+        )
+
+
+# --- push ---------------------------------------------------------------------------------------
+
+
+def _unchanged(change: RecordChange, stored: StoredRecord | None) -> bool:
+    """Re-sending what the server already has (a retried request, say) changes nothing."""
+    if stored is None:
+        return change.deleted  # deleting a record the server never had is a no-op
+    return change.data == stored.data
+
+
+def _chunks(changes: list[RecordChange]) -> Iterator[list[RecordChange]]:
+    chunk: list[RecordChange] = []
+    size = 0
+    for change in changes:
+        cost = len(change.data or "") + 200
+        if chunk and (len(chunk) == MAX_RECORDS_PER_TRANSACTION or size + cost > MAX_TRANSACTION_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(change)
+        size += cost
+    if chunk:
+        yield chunk
+
+
+def _advanced(head: SyncHead, new_seq: int, now: datetime) -> SyncHead:
+    """The head after a commit: its sequence and, for today, the last sequence written."""
+    cutoff_day = (now - timedelta(days=TOMBSTONE_DAYS)).date().isoformat()
+    day_seqs = {day: seq for day, seq in head.day_seqs.items() if day > cutoff_day}
+    expired = [seq for day, seq in head.day_seqs.items() if day <= cutoff_day]
+    if expired:  # only the latest expired day matters to tombstone_horizon
+        day_seqs[cutoff_day] = max(expired)
+    day_seqs[now.date().isoformat()] = new_seq
+    return SyncHead(seq=new_seq, exists=True, day_seqs=day_seqs)
+
+
+def push(
+    store: SyncStore, user_id: str, last_pulled_at: int, changes: list[RecordChange], now: datetime
+) -> None:
+    keys = [(change.table, change.record_id) for change in changes]
+    head, stored = store.read_for_push(user_id, keys)
+    if last_pulled_at > head.seq:
+        raise ConflictError("last_pulled_at is ahead of the server's sequence; pull again, then push.")
+    conflicts = [
+        (change.table, change.record_id)
+        for change in changes
+        if (record := stored.get((change.table, change.record_id))) is not None
+        and record.seq > last_pulled_at
+        and not _unchanged(change, record)
+    ]
+    if conflicts:
+        raise SyncConflictError(conflicts)
+    pending = [
+        change for change in changes if not _unchanged(change, stored.get((change.table, change.record_id)))
+    ]
+    for chunk in _chunks(pending):
+        head = _commit_chunk(store, user_id, head, chunk, stored, now)
+
+
+def _commit_chunk(
+    store: SyncStore,
+    user_id: str,
+    head: SyncHead,
+    chunk: list[RecordChange],
+    stored: dict[RecordKey, StoredRecord],
+    now: datetime,
+) -> SyncHead:
+    for _ in range(MAX_HEAD_RETRIES):
+        writes = []
+        for offset, change in enumerate(chunk, start=1):
+            previous = stored.get((change.table, change.record_id))
+            seq = head.seq + offset
+            alive_before = previous is not None and not previous.deleted
+            writes.append(
+                RecordWrite(
+                    change=change,
+                    seq=seq,
+                    created_seq=previous.created_seq if alive_before and previous else seq,
+                    expected_seq=previous.seq if previous else None,
+                )
+            )
+        new_head = _advanced(head, head.seq + len(chunk), now)
+        try:
+            store.commit(user_id, head, new_head, writes, now)
+        except HeadMovedError:
+            head = store.read_head(user_id)  # another device committed first: take the next numbers
+            continue
+        return new_head
+    raise ConflictError("The journal is busy syncing from another device; try again.")

@@ -1,0 +1,232 @@
+"""The synced tables, as the WatermelonDB sync protocol carries them.
+
+Each synced table is a pydantic model of its columns. Values are strict (no "3" for 3) so a client bug
+is a 400 naming the column, not silently stored data. Unknown columns, `_status` and `_changed` are
+ignored and never stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from selfkind.models.exceptions import InvalidInputError
+
+RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Millis = Annotated[StrictInt | StrictFloat, Field(ge=0, le=1e14)]
+Feeling = Annotated[StrictInt, Field(ge=1, le=5)]
+
+MAX_RECORDS_PER_PUSH = 1000
+MAX_RECORD_BYTES = 64 * 1024
+MAX_PUSH_BODY_BYTES = 6 * 1024 * 1024  # Lambda's synchronous payload limit
+PULL_PAGE_BUDGET_BYTES = 3_500_000  # each page stays well below 4 MB (Lambda answers up to 6 MB)
+TOMBSTONE_DAYS = 90
+
+
+class _Columns(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class JournalEntryColumns(_Columns):
+    kind: Annotated[StrictStr, Field(min_length=1, max_length=40)]
+    title: Annotated[StrictStr, Field(max_length=300)] | None = None
+    body: Annotated[StrictStr, Field(max_length=60_000)]
+    mood: Feeling | None = None
+    exercise_id: Annotated[StrictStr, Field(max_length=100)] | None = None
+    created_at: Millis
+    updated_at: Millis
+
+
+class AffirmationColumns(_Columns):
+    text: Annotated[StrictStr, Field(min_length=1, max_length=1_000)]
+    is_active: StrictBool
+    created_at: Millis
+    updated_at: Millis
+
+
+class PracticeSessionColumns(_Columns):
+    exercise_id: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    started_at: Millis
+    duration_s: Annotated[StrictInt | StrictFloat, Field(ge=0, le=86_400)]
+    feeling_before: Feeling | None = None
+    feeling_after: Feeling | None = None
+    note: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    created_at: Millis
+    updated_at: Millis
+
+
+SYNCED_TABLES: dict[str, type[_Columns]] = {
+    "journal_entries": JournalEntryColumns,
+    "affirmations": AffirmationColumns,
+    "practice_sessions": PracticeSessionColumns,
+}
+SCHEMA_VERSION = 1
+
+
+class MigrationColumns(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    table: StrictStr
+    columns: list[StrictStr]
+
+
+class Migration(BaseModel):
+    """WatermelonDB's `migration` pull parameter: what the client's schema gained since `from`."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: Annotated[StrictInt, Field(alias="from", ge=1)]
+    tables: list[StrictStr] = []
+    columns: list[MigrationColumns] = []
+
+    def tables_to_resend(self) -> set[str]:
+        return ({*self.tables} | {item.table for item in self.columns}) & SYNCED_TABLES.keys()
+
+
+class TableChanges(BaseModel):
+    """One table's changes in a push or pull; records carry `id` and the table's columns."""
+
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    deleted: list[StrictStr] = []
+
+
+class PushBody(BaseModel):
+    changes: dict[str, TableChanges]
+
+
+class PushResult(BaseModel):
+    """An empty object once every change is applied."""
+
+
+class SyncPullResponse(BaseModel):
+    changes: dict[str, TableChanges]
+    timestamp: int = Field(description="Pass it back as last_pulled_at; always positive.")
+    has_more: bool = Field(description="True when the page was cut for size: pull again from timestamp.")
+    experimentalStrategy: str | None = Field(
+        default=None, description="`replacement` when the client must replace its data with this set."
+    )
+
+
+class PullRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    last_pulled_at: int | None
+    schema_version: int
+    migration: Migration | None = None
+
+
+class RecordChange(BaseModel):
+    """One validated record of a push: its columns as JSON (with id), or a deletion."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table: str
+    record_id: str
+    data: str | None  # None: deleted
+
+    @property
+    def deleted(self) -> bool:
+        return self.data is None
+
+
+class StoredRecord(BaseModel):
+    """A record as the store holds it: a live record or a tombstone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table: str
+    record_id: str
+    seq: int
+    created_seq: int
+    data: str | None  # None: tombstone
+
+    @property
+    def deleted(self) -> bool:
+        return self.data is None
+
+
+class SyncHead(BaseModel):
+    """The user's committed sequence and, per day, the last sequence written (to age tombstones)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    exists: bool
+    day_seqs: dict[str, int] = {}
+
+
+class Conflict(BaseModel):
+    table: str
+    id: str
+
+
+class PullPage(BaseModel):
+    """What a pull returns, with the records as raw JSON strings (spliced, never re-parsed)."""
+
+    created: dict[str, list[str]]
+    updated: dict[str, list[str]]
+    deleted: dict[str, list[str]]
+    timestamp: int
+    has_more: bool
+    replacement: bool
+
+    def to_json(self) -> str:
+        tables = []
+        for table in SYNCED_TABLES:
+            created = ",".join(self.created.get(table, []))
+            updated = ",".join(self.updated.get(table, []))
+            deleted = ",".join(_json_string(record_id) for record_id in self.deleted.get(table, []))
+            tables.append(f'"{table}":{{"created":[{created}],"updated":[{updated}],"deleted":[{deleted}]}}')
+        strategy = ',"experimentalStrategy":"replacement"' if self.replacement else ""
+        more = "true" if self.has_more else "false"
+        return (
+            f'{{"changes":{{{",".join(tables)}}},"timestamp":{self.timestamp},"has_more":{more}{strategy}}}'
+        )
+
+
+def _json_string(value: str) -> str:
+    # Record ids match RecordId's pattern, so they need no escaping.
+    return f'"{value}"'
+
+
+def empty_changes() -> dict[str, Any]:
+    return {table: {"created": [], "updated": [], "deleted": []} for table in SYNCED_TABLES}
+
+
+def parse_pull_query(
+    user_id: str, last_pulled_at: str | None, schema_version: int, migration: str | None
+) -> PullRequest:
+    """The pull's query parameters; `last_pulled_at` may be absent or the string `null` on a first sync."""
+    last: int | None = None
+    if last_pulled_at not in (None, "", "null"):
+        try:
+            last = int(last_pulled_at or 0)
+        except ValueError:
+            last = -1
+        if last < 0:
+            raise InvalidInputError.single(
+                "query", "last_pulled_at", "must be a non-negative integer or null"
+            )
+    parsed_migration = None
+    if migration not in (None, "", "null"):
+        try:
+            parsed_migration = Migration.model_validate_json(migration or "")
+        except ValidationError as error:
+            raise InvalidInputError.single(
+                "query", "migration", "must be WatermelonDB's migration JSON"
+            ) from error
+    return PullRequest(
+        user_id=user_id, last_pulled_at=last, schema_version=schema_version, migration=parsed_migration
+    )
