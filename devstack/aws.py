@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ class EmbeddedAws:
 
     @classmethod
     def start(cls) -> EmbeddedAws:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per AWS call
         port = free_port()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()

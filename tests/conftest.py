@@ -14,8 +14,15 @@ from devstack.lambda_context import LocalLambdaContext
 from devstack.openapi import load_function_module
 from devstack.runtime import function_environment, local_references
 from devstack.template import functions
+from tests.local_stack import LocalStack, running_stack
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    """The local stack over HTTP, started once per test session."""
+    yield from running_stack()
 
 
 @pytest.fixture

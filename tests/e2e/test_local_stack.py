@@ -9,7 +9,7 @@ import sys
 import jwt
 
 from devstack.template import REPO_ROOT
-from tests.e2e.conftest import LocalStack
+from tests.local_stack import LocalStack
 
 
 def test_the_catalog_is_served_with_caching(stack: LocalStack) -> None:

@@ -77,21 +77,32 @@ def test_an_incremental_pull_separates_created_updated_and_deleted(alice: Device
     alice.push(changes(created=[journal_entry("old"), journal_entry("gone")]))
     phone = Device(sync, "alice")
     phone.pull()
+    alice.push(changes(created=[journal_entry("other")]))
     alice.pull()
 
-    alice.push(
-        changes(
-            created=[journal_entry("new")], updated=[journal_entry("old", body="edited")], deleted=["gone"]
-        )
+    edits = changes(
+        created=[journal_entry("new")], updated=[journal_entry("old", body="edited")], deleted=["gone"]
     )
+    alice.push(edits)
 
     page = phone.pull()["changes"]["journal_entries"]
-    assert [r["id"] for r in page["created"]] == ["new"]
+    assert sorted(r["id"] for r in page["created"]) == ["new", "other"]
     assert [(r["id"], r["body"]) for r in page["updated"]] == [("old", "edited")]
     assert page["deleted"] == ["gone"]
-    assert (
-        Device(sync, "alice").pull()["changes"]["journal_entries"]["deleted"] == []
-    )  # first sync: no tombstones
+    first_sync = Device(sync, "alice").pull()["changes"]["journal_entries"]
+    assert first_sync["deleted"] == []  # a first sync gets no tombstones
+
+
+def test_the_pushing_device_gets_its_own_new_records_as_updated(alice: Device) -> None:
+    # WatermelonDB saves last_pulled_at before it pushes, so the pusher's next pull starts there. Sent
+    # as `created`, a record deleted on the device in between would be re-created (the deletion lost).
+    alice.pull()
+    alice.push(changes(created=[journal_entry("mine")]))
+
+    page = alice.pull()["changes"]["journal_entries"]
+
+    assert page["created"] == []
+    assert [r["id"] for r in page["updated"]] == ["mine"]
 
 
 def test_push_follows_the_protocols_lenient_rules(alice: Device, aws: dict[str, str]) -> None:
@@ -285,7 +296,7 @@ def test_a_migration_resends_every_record_of_the_new_tables(alice: Device, sync:
     page = alice.pull(schema_version=2, migration=migration)
 
     assert [r["id"] for r in page["changes"]["practice_sessions"]["created"]] == ["s1"]
-    assert [r["id"] for r in page["changes"]["journal_entries"]["created"]] == ["e1"]
+    assert [r["id"] for r in page["changes"]["journal_entries"]["updated"]] == ["e1"]  # pushed by this device
 
 
 def test_a_client_ahead_of_the_server_gets_a_replacement(sync: Handler) -> None:

@@ -12,9 +12,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from selfkind.data.clients import dynamodb_client
+from selfkind.models.exceptions import IdempotencyKeyReusedError, RequestInProgressError
 
 
 @cache
@@ -58,5 +63,10 @@ def run_once(
         return operation()
 
     body_sha256 = hashlib.sha256(body.encode()).hexdigest()
-    result: dict[str, Any] = once(request={"user_id": user_id, "key": key, "body_sha256": body_sha256})
+    try:
+        result: dict[str, Any] = once(request={"user_id": user_id, "key": key, "body_sha256": body_sha256})
+    except IdempotencyValidationError as error:
+        raise IdempotencyKeyReusedError from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise RequestInProgressError from error
     return result

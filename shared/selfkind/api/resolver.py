@@ -12,18 +12,16 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError as Rout
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from selfkind.api.problems import problem_response
 from selfkind.api.routes import API_ROUTES, allowed_methods
 from selfkind.models.exceptions import (
     ConflictError,
+    IdempotencyKeyReusedError,
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
+    RequestInProgressError,
     SyncConflictError,
     UnauthenticatedError,
 )
@@ -114,8 +112,8 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
     def unauthenticated(error: UnauthenticatedError) -> Response[str]:
         return client_error(problem_response(HTTPStatus.UNAUTHORIZED, str(error)))
 
-    @app.exception_handler(IdempotencyValidationError)
-    def idempotency_key_reused(_: IdempotencyValidationError) -> Response[str]:
+    @app.exception_handler(IdempotencyKeyReusedError)
+    def idempotency_key_reused(_: IdempotencyKeyReusedError) -> Response[str]:
         return client_error(
             problem_response(
                 HTTPStatus.UNPROCESSABLE_ENTITY,
@@ -124,8 +122,8 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
             )
         )
 
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
+    @app.exception_handler(RequestInProgressError)
+    def idempotency_in_progress(_: RequestInProgressError) -> Response[str]:
         return client_error(
             problem_response(
                 HTTPStatus.CONFLICT,

@@ -2,8 +2,9 @@
 
 Items (pk = USER#<sub>):
   SYNC#HEAD             head_seq, day_seqs (JSON)       the committed sequence
-  REC#<table>#<id>      seq, created_seq, tbl, rid,     a record; seq is the LSI by_seq's sort key,
-                        data (JSON) | deleted, expires_at   so changes are read in sequence order
+  REC#<table>#<id>      seq, created_seq, created_base,  a record; seq is the LSI by_seq's sort key,
+                        tbl, rid, data (JSON) |          so changes are read in sequence order
+                        deleted, expires_at
 """
 
 from __future__ import annotations
@@ -41,8 +42,29 @@ def _record_from_item(item: dict[str, Any]) -> StoredRecord:
         record_id=item["rid"]["S"],
         seq=int(item["seq"]["N"]),
         created_seq=int(item["created_seq"]["N"]),
+        created_base=int(item["created_base"]["N"]),
         data=item["data"]["S"] if "data" in item else None,
     )
+
+
+def record_item(pk: str, write: RecordWrite, expires_at: str) -> dict[str, Any]:
+    """The stored form of a record write; a tombstone keeps no content (deleted writing is gone at once)."""
+    change = write.change
+    item: dict[str, Any] = {
+        "pk": {"S": pk},
+        "sk": {"S": record_sk(change.table, change.record_id)},
+        "seq": {"N": str(write.seq)},
+        "created_seq": {"N": str(write.created_seq)},
+        "created_base": {"N": str(write.created_base)},
+        "tbl": {"S": change.table},
+        "rid": {"S": change.record_id},
+    }
+    if change.data is None:
+        # Not until the TTL: deleted writing is gone from the table at once.
+        item |= {"deleted": {"BOOL": True}, "expires_at": {"N": expires_at}}
+    else:
+        item["data"] = {"S": change.data}
+    return item
 
 
 class SyncRepository:
@@ -100,7 +122,9 @@ class SyncRepository:
         """One transaction: the records, each conditioned on the version read, and the head."""
         pk = user_pk(user_id)
         expires_at = str(int((now + timedelta(days=TOMBSTONE_DAYS)).timestamp()))
-        items: list[dict[str, Any]] = [self._put_record(pk, write, expires_at) for write in writes]
+        items: list[dict[str, Any]] = [
+            self._put_record(record_item(pk, write, expires_at), write) for write in writes
+        ]
         items.append(
             {
                 "Update": {
@@ -131,21 +155,7 @@ class SyncRepository:
                 raise SyncConflictError(conflicting) from error
             raise HeadMovedError from error  # the head moved, or a concurrent transaction: retry
 
-    def _put_record(self, pk: str, write: RecordWrite, expires_at: str) -> dict[str, Any]:
-        change = write.change
-        item: dict[str, Any] = {
-            "pk": {"S": pk},
-            "sk": {"S": record_sk(change.table, change.record_id)},
-            "seq": {"N": str(write.seq)},
-            "created_seq": {"N": str(write.created_seq)},
-            "tbl": {"S": change.table},
-            "rid": {"S": change.record_id},
-        }
-        if change.data is None:
-            # A tombstone keeps no content: deleted writing is gone at once, not in 90 days.
-            item |= {"deleted": {"BOOL": True}, "expires_at": {"N": expires_at}}
-        else:
-            item["data"] = {"S": change.data}
+    def _put_record(self, item: dict[str, Any], write: RecordWrite) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table_name, "Item": item}
         if write.expected_seq is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"

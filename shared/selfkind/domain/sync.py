@@ -39,6 +39,7 @@ class RecordWrite:
     change: RecordChange
     seq: int
     created_seq: int
+    created_base: int
     expected_seq: int | None  # the version read before; None: the record must not exist yet
 
 
@@ -108,8 +109,15 @@ class _PageBuilder:
                 return False
             self.size += cost
             self.last_seq = record.seq
-            self._add(record, as_created=record.created_seq > self.created_after)
+            self._add(record, as_created=self._new_to_client(record))
         return True
+
+    def _new_to_client(self, record: StoredRecord) -> bool:
+        # The device that created a record pulls next from the same last_pulled_at its push was based on;
+        # to it the record is not new. Sent as `created`, WatermelonDB would undo a deletion made in
+        # between; as `updated` it keeps the local deletion and pushes it (any other device that pulls
+        # from that same point still gets the record: WatermelonDB creates missing `updated` records).
+        return record.created_seq > self.created_after and record.created_base != self.created_after
 
     def add_in_full(self, records: Iterable[StoredRecord], as_created: bool) -> None:
         for record in records:
@@ -190,7 +198,7 @@ def push(
         change for change in changes if not _unchanged(change, stored.get((change.table, change.record_id)))
     ]
     for chunk in _chunks(pending):
-        head = _commit_chunk(store, user_id, head, chunk, stored, now)
+        head = _commit_chunk(store, user_id, head, chunk, stored, last_pulled_at, now)
 
 
 def _commit_chunk(
@@ -199,6 +207,7 @@ def _commit_chunk(
     head: SyncHead,
     chunk: list[RecordChange],
     stored: dict[RecordKey, StoredRecord],
+    last_pulled_at: int,
     now: datetime,
 ) -> SyncHead:
     for _ in range(MAX_HEAD_RETRIES):
@@ -206,12 +215,13 @@ def _commit_chunk(
         for offset, change in enumerate(chunk, start=1):
             previous = stored.get((change.table, change.record_id))
             seq = head.seq + offset
-            alive_before = previous is not None and not previous.deleted
+            kept = previous if previous is not None and not previous.deleted else None
             writes.append(
                 RecordWrite(
                     change=change,
                     seq=seq,
-                    created_seq=previous.created_seq if alive_before and previous else seq,
+                    created_seq=kept.created_seq if kept else seq,
+                    created_base=kept.created_base if kept else last_pulled_at,
                     expected_seq=previous.seq if previous else None,
                 )
             )

@@ -56,6 +56,14 @@ class HeadMovedError(SelfkindError):
     """Another push committed first; the sequence must be read again (never reaches a client)."""
 
 
+class IdempotencyKeyReusedError(SelfkindError):
+    """An Idempotency-Key sent again with a different body."""
+
+
+class RequestInProgressError(SelfkindError):
+    """The first request with this Idempotency-Key has not finished yet."""
+
+
 class PayloadTooLargeError(SelfkindError):
     """A request over a documented size or count limit."""
 

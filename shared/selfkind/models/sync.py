@@ -150,6 +150,7 @@ class StoredRecord(BaseModel):
     record_id: str
     seq: int
     created_seq: int
+    created_base: int  # the last_pulled_at of the push that created it
     data: str | None  # None: tombstone
 
     @property

@@ -1,14 +1,16 @@
-"""Starts the local stack (`python -m devstack`) on a free port, as `make run` does."""
+"""The local stack (`python -m devstack`) on a free port, as `make run` starts it, and an HTTP client."""
 
 from __future__ import annotations
 
+import collections
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +65,7 @@ class LocalStack:
         return token
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
+def running_stack() -> Iterator[LocalStack]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "devstack", "--port", str(port)],
@@ -85,6 +86,8 @@ def stack() -> Iterator[LocalStack]:
                 break
         if time.monotonic() > deadline or process.poll() is not None:
             pytest.fail("the local stack was not ready in time:\n" + "".join(output))
+        # Keep reading its output (the functions' logs), or a full pipe would block the whole stack.
+        threading.Thread(target=collections.deque, args=(process.stdout, 200), daemon=True).start()
         yield LocalStack(base_url=f"http://127.0.0.1:{port}")
     finally:
         process.terminate()
@@ -92,3 +95,27 @@ def stack() -> Iterator[LocalStack]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def http_handler(stack: LocalStack, token: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Sends a built API Gateway event over HTTP instead, so event-based test clients speak to the stack."""
+
+    def send(event: dict[str, Any]) -> dict[str, Any]:
+        query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
+        headers = {
+            name: value for name, value in event.get("headers", {}).items() if name != "content-length"
+        }
+        request = urllib.request.Request(
+            stack.base_url + event["rawPath"] + query,
+            data=event["body"].encode() if event.get("body") else None,
+            method=event["requestContext"]["http"]["method"],
+            headers={**headers, "authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, response_headers, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, response_headers, body = error.code, error.headers, error.read()
+        return {"statusCode": status, "headers": dict(response_headers.items()), "body": body.decode()}
+
+    return send
