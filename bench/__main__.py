@@ -26,9 +26,7 @@ SAMPLE_EVENTS = {
 GOALS = {"CatalogFunction": (1.3, 2.0)}  # cold start ratio to baseline, warm milliseconds
 
 
-def _measure(
-    module_file: Path, handler: str, event_file: Path, environment: dict[str, str]
-) -> tuple[float, float]:
+def _measure(module_file: Path, handler: str, event_file: Path, environment: dict[str, str]) -> tuple[float, float]:
     colds, warms = [], []
     for _ in range(COLD_RUNS):
         with tempfile.NamedTemporaryFile(suffix=".json") as result:
@@ -66,14 +64,10 @@ def bench_functions() -> None:
 def _bench_functions(aws: EmbeddedAws) -> None:
     references = local_references(aws.resource_names)
     print(f"Cold start: imports + first invocation, median of {COLD_RUNS} fresh processes.")
-    print(
-        f"Warm: median of {WARM_RUNS} invocations. Baseline: a handler importing only boto3 and the Logger.\n"
-    )
+    print(f"Warm: median of {WARM_RUNS} invocations. Baseline: a handler importing only boto3 and the Logger.\n")
     print(f"{'function':<22}{'cold ms':>9}{'x baseline':>12}{'warm ms':>9}   goal")
     baseline_event = next(iter(SAMPLE_EVENTS.values()))
-    base_cold, base_warm = _measure(
-        BASELINE, "lambda_handler", baseline_event, {"POWERTOOLS_TRACE_DISABLED": "true"}
-    )
+    base_cold, base_warm = _measure(BASELINE, "lambda_handler", baseline_event, {"POWERTOOLS_TRACE_DISABLED": "true"})
     print(f"{'baseline':<22}{base_cold:>9.1f}{1.0:>12.2f}{base_warm:>9.3f}")
     for name, event_file in SAMPLE_EVENTS.items():
         function = functions()[name]
@@ -88,18 +82,14 @@ def _bench_functions(aws: EmbeddedAws) -> None:
             verdict = "met" if ratio <= ratio_goal and warm < warm_goal else "MISSED"
             goal = f"cold <= {ratio_goal}x, warm < {warm_goal} ms: {verdict}"
         print(f"{name:<22}{cold:>9.1f}{ratio:>12.2f}{warm:>9.3f}   {goal}")
-    print(
-        f"\nOn Lambda with active tracing, the X-Ray SDK import adds {_xray_import_ms():.0f} ms to the first"
-    )
+    print(f"\nOn Lambda with active tracing, the X-Ray SDK import adds {_xray_import_ms():.0f} ms to the first")
     print("traced invocation (tracing is off here, as Powertools turns it off outside Lambda).")
 
 
 def _xray_import_ms() -> float:
     script = "import time; t = time.perf_counter(); import aws_xray_sdk.core; print(time.perf_counter() - t)"
     timings = [
-        float(
-            subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
-        )
+        float(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout)
         for _ in range(3)
     ]
     return 1000 * statistics.median(timings)

@@ -24,30 +24,37 @@ NOW = datetime.now(UTC)
 
 
 def _entry(record_id: str) -> RecordChange:
-    columns = {"kind": "free", "title": None, "body": "A few kind words to myself. " * 10, "mood": 3,
-               "exercise_id": None, "created_at": 1, "updated_at": 1}  # fmt: skip
-    return RecordChange(
-        table="journal_entries", record_id=record_id, data=canonical_record_json(record_id, columns)
-    )
+    columns = {
+        "kind": "free",
+        "title": None,
+        "body": "A few kind words to myself. " * 10,
+        "mood": 3,
+        "exercise_id": None,
+        "created_at": 1,
+        "updated_at": 1,
+    }
+    return RecordChange(table="journal_entries", record_id=record_id, data=canonical_record_json(record_id, columns))
 
 
 def _fill(client: Any, table: str, user: str, entries: int) -> None:
     """Seeds a journal with batch writes in the repository's own item format (moto copies the whole
     table on every transaction, so seeding 10,000 entries through pushes would take far too long)."""
     writes = [
-        RecordWrite(
-            change=_entry(f"{user}-{n}"), seq=n + 2, created_seq=n + 2, created_base=1, expected_seq=None
-        )
+        RecordWrite(change=_entry(f"{user}-{n}"), seq=n + 2, created_seq=n + 2, created_base=1, expected_seq=None)
         for n in range(entries)
     ]
     items = [record_item(user_pk(user), write, expires_at="0") for write in writes]
     day_seqs = json.dumps({NOW.date().isoformat(): entries + 1})
-    items.append({"pk": {"S": user_pk(user)}, "sk": {"S": SYNC_HEAD_SK}, "head_seq": {"N": str(entries + 1)},
-                  "day_seqs": {"S": day_seqs}})  # fmt: skip
+    items.append(
+        {
+            "pk": {"S": user_pk(user)},
+            "sk": {"S": SYNC_HEAD_SK},
+            "head_seq": {"N": str(entries + 1)},
+            "day_seqs": {"S": day_seqs},
+        }
+    )
     for start in range(0, len(items), 25):
-        client.batch_write_item(
-            RequestItems={table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
-        )
+        client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]})
 
 
 def _pull_last_ten(store: SyncRepository, counter: RequestCounter, user: str) -> tuple[int, int]:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
 from functools import cache
+from typing import Any
 
 from devstack.auth import LocalIssuer
 from devstack.aws import EmbeddedAws
+from devstack.fcm import FcmStandIn
 from devstack.gateway import Gateway, serve
 from devstack.runtime import FunctionPool, function_environment, local_references
 from devstack.template import REPO_ROOT, functions, http_routes
+from devstack.ticker import LocalTicker
 
 
 @cache
@@ -24,29 +28,46 @@ def _openapi_document() -> str:
     ).stdout
 
 
-def build_stack(port: int) -> tuple[Gateway, EmbeddedAws]:
+def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn]:
     started = time.monotonic()
-    aws = EmbeddedAws.start()
+    fcm = FcmStandIn.start()
+    aws = EmbeddedAws.start(secret_values={"FirebaseServiceAccount": json.dumps(fcm.service_account)})
     references = local_references(aws.resource_names)
+    # Local-only configuration: firebase-admin reaches the FCM stand-in instead of Google.
+    overrides = {"ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template}}
     pools = {
-        name: FunctionPool(function, function_environment(function, references, aws.endpoint_url))
+        name: FunctionPool(function, function_environment(function, references, aws.endpoint_url, overrides.get(name)))
         for name, function in functions().items()
     }
     issuer = LocalIssuer(issuer=f"http://127.0.0.1:{port}/_local")
     gateway = Gateway(routes=http_routes(), pools=pools, issuer=issuer, openapi_document=_openapi_document)
-    gateway.local_routes[("POST", "/_local/token")] = lambda body: (
-        200,
-        {"token": issuer.issue(str(body["sub"]))},
+    ticker = LocalTicker(
+        pools=pools,
+        sqs=aws.client("sqs"),
+        queue_url=references["ReminderQueue"],
+        queue_arn=references["ReminderQueue.Arn"],
     )
-    print(f"embedded AWS at {aws.endpoint_url}, {len(pools)} functions, in {time.monotonic() - started:.1f}s")
-    return gateway, aws
+
+    def clear_fcm(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        fcm.clear()
+        return 200, {}
+
+    gateway.local_routes |= {
+        ("POST", "/_local/token"): lambda body: (200, {"token": issuer.issue(str(body["sub"]))}),
+        ("POST", "/_local/tick"): lambda body: (200, ticker.tick(str(body["time"]))),
+        ("GET", "/_local/fcm/messages"): lambda _: (200, {"items": fcm.messages()}),
+        ("DELETE", "/_local/fcm/messages"): clear_fcm,
+    }
+    elapsed = time.monotonic() - started
+    print(f"embedded AWS at {aws.endpoint_url}, FCM stand-in at {fcm.base_url}, {len(pools)} functions, {elapsed:.1f}s")
+    return gateway, aws, fcm
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Selfkind stack locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     port = parser.parse_args().port
-    gateway, aws = build_stack(port)
+    gateway, aws, fcm = build_stack(port)
     server = serve(gateway, port)
     base = f"http://127.0.0.1:{port}"
     print(
@@ -55,6 +76,8 @@ def main() -> None:
         f'  a token:  curl -X POST {base}/_local/token -d \'{{"sub": "alice"}}\'\n'
         f"            then send it as 'Authorization: Bearer <token>'\n"
         f"  OpenAPI:  {base}/openapi.json\n"
+        f'  reminders: curl -X POST {base}/_local/tick -d \'{{"time": "2027-03-14T08:00:00Z"}}\'\n'
+        f"             then curl {base}/_local/fcm/messages\n"
         "Ctrl-C stops it.",
         flush=True,
     )
@@ -67,6 +90,7 @@ def main() -> None:
         for pool in gateway.pools.values():
             pool.stop()
         aws.stop()
+        fcm.stop()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from devstack.template import dynamodb_tables, load_template
+from devstack.template import dynamodb_tables, load_template, resources_of_type
 
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {
@@ -34,6 +35,16 @@ def free_port() -> int:
         return port
 
 
+def local_client(service: str, endpoint_url: str) -> Any:
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=endpoint_url,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 (moto accepts any key)
+    )
+
+
 def local_table_name(logical_id: str) -> str:
     return f"selfkind-local-{logical_id}"
 
@@ -52,6 +63,41 @@ def create_tables(dynamodb: Any, template: dict[str, Any] | None = None) -> dict
     return names
 
 
+def create_queues(sqs: Any, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """Creates every AWS::SQS::Queue; returns references: logical id -> URL, "<id>.Arn" -> ARN."""
+    references: dict[str, str] = {}
+    queues = resources_of_type(template or load_template(), "AWS::SQS::Queue")
+    for logical_id, resource in queues.items():
+        attributes = {
+            name: str(value)
+            for name, value in resource.get("Properties", {}).items()
+            if name in ("VisibilityTimeout", "MessageRetentionPeriod")
+        }
+        url = sqs.create_queue(QueueName=f"selfkind-local-{logical_id}", Attributes=attributes)["QueueUrl"]
+        references[logical_id] = url
+        references[f"{logical_id}.Arn"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+    for logical_id, resource in queues.items():
+        redrive = resource.get("Properties", {}).get("RedrivePolicy")
+        if redrive:
+            target = ".".join(redrive["deadLetterTargetArn"]["Fn::GetAtt"])
+            policy = {"deadLetterTargetArn": references[target], "maxReceiveCount": redrive["maxReceiveCount"]}
+            sqs.set_queue_attributes(QueueUrl=references[logical_id], Attributes={"RedrivePolicy": json.dumps(policy)})
+    return references
+
+
+def create_secrets(
+    secretsmanager: Any, values: dict[str, str], template: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Creates every AWS::SecretsManager::Secret with the local value given for it; logical id -> ARN."""
+    references = {}
+    for logical_id in resources_of_type(template or load_template(), "AWS::SecretsManager::Secret"):
+        created = secretsmanager.create_secret(Name=f"selfkind-local-{logical_id}", SecretString=values[logical_id])
+        references[logical_id] = created["ARN"]
+    return references
+
+
 @dataclass
 class EmbeddedAws:
     endpoint_url: str
@@ -59,20 +105,20 @@ class EmbeddedAws:
     server: ThreadedMotoServer
 
     @classmethod
-    def start(cls) -> EmbeddedAws:
+    def start(cls, secret_values: dict[str, str] | None = None) -> EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per AWS call
         port = free_port()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
         endpoint_url = f"http://127.0.0.1:{port}"
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint_url,
-            region_name=LOCAL_REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 (moto accepts any key)
-        )
-        return cls(endpoint_url=endpoint_url, resource_names=create_tables(dynamodb), server=server)
+        names = create_tables(local_client("dynamodb", endpoint_url))
+        names |= create_queues(local_client("sqs", endpoint_url))
+        if secret_values is not None:
+            names |= create_secrets(local_client("secretsmanager", endpoint_url), secret_values)
+        return cls(endpoint_url=endpoint_url, resource_names=names, server=server)
+
+    def client(self, service: str) -> Any:
+        return local_client(service, self.endpoint_url)
 
     def stop(self) -> None:
         self.server.stop()

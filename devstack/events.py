@@ -72,3 +72,34 @@ def http_api_event(
 def _is_text(content_type: str) -> bool:
     media = content_type.split(";")[0].strip().lower()
     return media.startswith("text/") or media.endswith("json") or media.endswith("xml")
+
+
+def sqs_event(messages: list[dict[str, str]], queue_arn: str) -> dict[str, Any]:
+    """An SQS event source batch, as Lambda's poller delivers it (messages: messageId, receiptHandle, body)."""
+    now = str(int(time.time() * 1000))
+    return {
+        "Records": [
+            {
+                "messageId": message["messageId"],
+                "receiptHandle": message["receiptHandle"],
+                "body": message["body"],
+                "attributes": {
+                    "ApproximateReceiveCount": message.get("receiveCount", "1"),
+                    "SentTimestamp": now,
+                    "SenderId": "000000000000",
+                    "ApproximateFirstReceiveTimestamp": now,
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for message in messages
+        ]
+    }
+
+
+def scheduler_event(scheduled_time: str) -> dict[str, Any]:
+    """What the template's ScheduleV2 sends: its Input with <aws.scheduler.scheduled-time> filled in."""
+    return {"scheduled_time": scheduled_time}

@@ -35,7 +35,10 @@ class Gateway:
         url = urlsplit(target)
         if (method, url.path) in self.local_routes:
             payload = json.loads(body or b"{}")
-            status, answer = self.local_routes[(method, url.path)](payload)
+            try:
+                status, answer = self.local_routes[(method, url.path)](payload)
+            except InvocationError as error:
+                status, answer = 500, {"message": f"a function failed: {error}"}
             return status, {"content-type": "application/json"}, json.dumps(answer).encode()
         if method == "GET" and url.path == "/openapi.json":
             return 200, {"content-type": "application/json"}, self.openapi_document().encode()
@@ -96,9 +99,7 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
         def _dispatch(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             if length > MAX_BODY_BYTES:
-                self._reply(
-                    *_api_gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large")
-                )
+                self._reply(*_api_gateway_message(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large"))
                 return
             body = self.rfile.read(length) if length else b""
             headers = {name.lower(): value for name, value in self.headers.items()}

@@ -30,6 +30,7 @@ def load_function_module(logical_id: str, environment: dict[str, str]) -> Any:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would: pydantic resolves annotations through it
     spec.loader.exec_module(module)
     return module
 

@@ -20,7 +20,10 @@ class InvocationError(Exception):
 
 
 def function_environment(
-    function: FunctionDefinition, references: dict[str, str], endpoint_url: str | None
+    function: FunctionDefinition,
+    references: dict[str, str],
+    endpoint_url: str | None,
+    local_overrides: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The environment Lambda would give the function: template variables plus the runtime's own."""
     environment = {name: str(resolve(value, references)) for name, value in function.environment.items()}
@@ -35,7 +38,7 @@ def function_environment(
     }
     if endpoint_url:
         environment["AWS_ENDPOINT_URL"] = endpoint_url  # local-only: boto3 talks to the embedded AWS
-    return environment
+    return environment | (local_overrides or {})
 
 
 def local_references(resource_names: dict[str, str]) -> dict[str, str]:

@@ -80,7 +80,7 @@ class FunctionDefinition:
         return self.handler.rsplit(".", 1)[1]
 
 
-def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {name: res for name, res in template["Resources"].items() if res["Type"] == resource_type}
 
 
@@ -88,7 +88,7 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, FunctionDefin
     template = template or load_template()
     globals_ = template.get("Globals", {}).get("Function", {})
     result = {}
-    for name, resource in _resources(template, "AWS::Serverless::Function").items():
+    for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
         props = resource["Properties"]
         environment = {
             **globals_.get("Environment", {}).get("Variables", {}),
@@ -109,7 +109,7 @@ def http_routes(template: dict[str, Any] | None = None) -> list[HttpRoute]:
     """Every HttpApi event of every function; routes without an authorizer override need the JWT."""
     template = template or load_template()
     routes = []
-    for name, resource in _resources(template, "AWS::Serverless::Function").items():
+    for name, resource in resources_of_type(template, "AWS::Serverless::Function").items():
         for event in resource["Properties"].get("Events", {}).values():
             if event["Type"] != "HttpApi":
                 continue
@@ -128,7 +128,7 @@ def http_routes(template: dict[str, Any] | None = None) -> list[HttpRoute]:
 
 
 def dynamodb_tables(template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    return _resources(template or load_template(), "AWS::DynamoDB::Table")
+    return resources_of_type(template or load_template(), "AWS::DynamoDB::Table")
 
 
 def resolve(value: Any, references: dict[str, str]) -> Any:

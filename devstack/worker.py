@@ -26,9 +26,7 @@ def serve(module_name: str, handler_name: str) -> None:
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         event = json.loads(line)
-        context = LocalLambdaContext(
-            function_name=function_name, memory_limit_in_mb=memory, timeout_seconds=timeout
-        )
+        context = LocalLambdaContext(function_name=function_name, memory_limit_in_mb=memory, timeout_seconds=timeout)
         reply: dict[str, Any]
         try:
             reply = {"result": handler(event, context)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, create_tables
+from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, create_queues, create_secrets, create_tables
+from devstack.fcm import FcmStandIn
 from devstack.lambda_context import LocalLambdaContext
 from devstack.openapi import load_function_module
 from devstack.runtime import function_environment, local_references
@@ -25,23 +27,39 @@ def stack() -> Iterator[LocalStack]:
     yield from running_stack()
 
 
+@pytest.fixture(scope="session")
+def fcm() -> Iterator[FcmStandIn]:
+    """The FCM stand-in firebase-admin talks HTTP to (cleared before each test that uses `aws`)."""
+    standin = FcmStandIn.start()
+    yield standin
+    standin.stop()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Moto's in-process AWS with the template's tables; yields logical id -> resource name."""
+def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn) -> Iterator[dict[str, str]]:
+    """Moto's in-process AWS with the template's tables, queues and secrets; yields the references
+    (logical id -> table name, queue URL or secret ARN; "<id>.Arn" -> ARN)."""
     for name, value in LOCAL_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    fcm.clear()
+    fcm.latency_seconds = 0.0
     with mock_aws():
-        yield create_tables(boto3.client("dynamodb", region_name=LOCAL_REGION))
+        references = create_tables(boto3.client("dynamodb", region_name=LOCAL_REGION))
+        references |= create_queues(boto3.client("sqs", region_name=LOCAL_REGION))
+        secrets = {"FirebaseServiceAccount": json.dumps(fcm.service_account)}
+        references |= create_secrets(boto3.client("secretsmanager", region_name=LOCAL_REGION), secrets)
+        yield references
 
 
 @pytest.fixture
-def load_function(monkeypatch: pytest.MonkeyPatch, aws: dict[str, str]) -> Callable[[str], Any]:
+def load_function(monkeypatch: pytest.MonkeyPatch, aws: dict[str, str], fcm: FcmStandIn) -> Callable[[str], Any]:
     """Loads a function's module as a cold start would: with the template's environment for it."""
 
     def load(logical_id: str) -> Any:
-        environment = function_environment(functions()[logical_id], local_references(aws), endpoint_url=None)
+        overrides = {"FCM_URL_OVERRIDE": fcm.send_url_template} if logical_id == "ReminderSenderFunction" else None
+        environment = function_environment(functions()[logical_id], local_references(aws), None, overrides)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         return load_function_module(logical_id, environment)

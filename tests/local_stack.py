@@ -45,9 +45,7 @@ class LocalStack:
         token: str | None = None,
     ) -> HttpResponse:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.base_url + path, data=data, method=method, headers=headers or {}
-        )
+        request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers or {})
         if data is not None:
             request.add_header("content-type", "application/json")
         if token:
@@ -102,9 +100,7 @@ def http_handler(stack: LocalStack, token: str) -> Callable[[dict[str, Any]], di
 
     def send(event: dict[str, Any]) -> dict[str, Any]:
         query = f"?{event['rawQueryString']}" if event.get("rawQueryString") else ""
-        headers = {
-            name: value for name, value in event.get("headers", {}).items() if name != "content-length"
-        }
+        headers = {name: value for name, value in event.get("headers", {}).items() if name != "content-length"}
         request = urllib.request.Request(
             stack.base_url + event["rawPath"] + query,
             data=event["body"].encode() if event.get("body") else None,

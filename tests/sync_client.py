@@ -33,14 +33,10 @@ def changes(table: str = "journal_entries", created=(), updated=(), deleted=()) 
 
 def pull_event(user: str, last_pulled_at: int | None = None, **params: Any) -> dict[str, Any]:
     query = {"last_pulled_at": "null" if last_pulled_at is None else last_pulled_at, **params}
-    return http_api_event(
-        "GET", "/v1/sync", query=urlencode(query), route_key="GET /v1/sync", claims={"sub": user}
-    )
+    return http_api_event("GET", "/v1/sync", query=urlencode(query), route_key="GET /v1/sync", claims={"sub": user})
 
 
-def push_event(
-    user: str, body: Any, last_pulled_at: int, headers: dict[str, str] | None = None
-) -> dict[str, Any]:
+def push_event(user: str, body: Any, last_pulled_at: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
     raw = body if isinstance(body, str) else json.dumps(body)
     return http_api_event(
         "POST",

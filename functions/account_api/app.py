@@ -1,12 +1,14 @@
-"""The account as a whole: export everything the user has, or erase all of it."""
+"""The account: devices, reminders, notification settings, opened notifications, export and erasure."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,9 +17,23 @@ from selfkind.api.auth import current_user_id
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
 from selfkind.data.account_repository import AccountRepository
+from selfkind.data.device_repository import DeviceRepository
+from selfkind.data.notification_repository import NotificationRepository
+from selfkind.data.profile_repository import ProfileRepository
+from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain.account import erase_account, export_account
+from selfkind.domain import account, reminders
 from selfkind.models.account import AccountExport
+from selfkind.models.reminders import (
+    Device,
+    DeviceList,
+    DeviceRegistration,
+    Reminder,
+    ReminderList,
+    ReminderRequest,
+    ResourceId,
+    Settings,
+)
 from selfkind.observability import create_tracer
 from selfkind.settings import AccountSettings
 
@@ -25,33 +41,95 @@ logger = Logger()
 tracer = create_tracer()
 metrics = Metrics()
 settings = AccountSettings.from_environment()
-sync_store = SyncRepository(settings.table_name)
-accounts = AccountRepository(settings.table_name)
-app = create_resolver(metrics)
-
-
-@app.get(
-    "/v1/me/export", security=[{"jwt": []}], compress=True, responses=documented_responses(AccountExport)
+table = settings.table_name
+stores = account.AccountStores(
+    SyncRepository(table),
+    DeviceRepository(table),
+    ReminderRepository(table),
+    ProfileRepository(table),
+    NotificationRepository(table),
+    AccountRepository(table),
 )
-def export_my_data() -> Response[str]:
-    document = export_account(sync_store, current_user_id(app.current_event), now=datetime.now(UTC))
-    metrics.add_metric(name="AccountExported", unit=MetricUnit.Count, value=1)
-    return Response(
-        200,
-        content_type="application/json",
-        body=document.model_dump_json(),
-        headers={"Cache-Control": "no-store"},
+app = create_resolver(metrics)
+JWT: list[dict[str, list[str]]] = [{"jwt": []}]
+NO_CONTENT: dict[int, OpenAPIResponse] = {204: {"description": "Done"}}
+Id = Annotated[ResourceId, Path()]
+
+
+def _user() -> str:
+    return current_user_id(app.current_event)
+
+
+def _no_content() -> Response[str]:
+    return Response(204, body="")
+
+
+@app.put("/v1/devices/<device_id>", security=JWT, responses=documented_responses(Device))
+def put_device(device_id: Id, device: Annotated[DeviceRegistration, Body()]) -> Device:
+    return reminders.register_device(stores.devices, _user(), device_id, device, datetime.now(UTC))
+
+
+@app.get("/v1/devices", security=JWT, responses=documented_responses(DeviceList))
+def get_devices() -> DeviceList:
+    return reminders.list_devices(stores.devices, _user(), datetime.now(UTC))
+
+
+@app.delete("/v1/devices/<device_id>", security=JWT, responses=NO_CONTENT)
+def delete_device(device_id: Id) -> Response[str]:
+    reminders.remove_device(stores.devices, _user(), device_id)
+    return _no_content()
+
+
+@app.put("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(Reminder))
+def put_reminder(reminder_id: Id, reminder: Annotated[ReminderRequest, Body()]) -> Reminder:
+    return reminders.put_reminder(
+        stores.reminders, stores.devices, stores.profile, _user(), reminder_id, reminder, datetime.now(UTC)
     )
 
 
-@app.delete(
-    "/v1/me", security=[{"jwt": []}], responses={204: {"description": "Erased (or nothing was there)"}}
-)
+@app.get("/v1/reminders", security=JWT, responses=documented_responses(ReminderList))
+def get_reminders() -> ReminderList:
+    return reminders.list_reminders(stores.reminders, stores.profile, _user())
+
+
+@app.delete("/v1/reminders/<reminder_id>", security=JWT, responses=NO_CONTENT)
+def delete_reminder(reminder_id: Id) -> Response[str]:
+    reminders.remove_reminder(stores.reminders, _user(), reminder_id)
+    return _no_content()
+
+
+@app.get("/v1/me/settings", security=JWT, responses=documented_responses(Settings))
+def get_settings() -> Settings:
+    return reminders.get_settings(stores.profile, _user())
+
+
+@app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings))
+def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
+    return reminders.put_settings(stores.profile, _user(), new_settings)
+
+
+@app.post("/v1/notifications/<notification_id>/opened", security=JWT, responses=NO_CONTENT)
+def notification_opened(notification_id: Id) -> Response[str]:
+    reminders.mark_opened(stores.notifications, stores.profile, _user(), notification_id, datetime.now(UTC))
+    metrics.add_metric(name="NotificationOpened", unit=MetricUnit.Count, value=1)
+    return _no_content()
+
+
+@app.get("/v1/me/export", security=JWT, compress=True, responses=documented_responses(AccountExport))
+def export_my_data() -> Response[str]:
+    document = account.export_account(stores, _user(), now=datetime.now(UTC))
+    metrics.add_metric(name="AccountExported", unit=MetricUnit.Count, value=1)
+    return Response(
+        200, content_type="application/json", body=document.model_dump_json(), headers={"Cache-Control": "no-store"}
+    )
+
+
+@app.delete("/v1/me", security=JWT, responses=NO_CONTENT)
 def erase_my_data() -> Response[str]:
-    erased = erase_account(accounts, current_user_id(app.current_event))
+    erased = account.erase_account(stores.eraser, _user())
     metrics.add_metric(name="AccountErased", unit=MetricUnit.Count, value=1)
     logger.info("Account erased", items=erased)
-    return Response(204, body="")
+    return _no_content()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -47,9 +47,7 @@ def _cacheable(model: BaseModel, language: Language) -> Response[str]:
     if_none_match = app.current_event.headers.get("if-none-match")
     response = localized_json_response(model, language, if_none_match, settings.cache_max_age_seconds)
     not_modified = response.status_code == HTTPStatus.NOT_MODIFIED
-    metrics.add_metric(
-        name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1
-    )
+    metrics.add_metric(name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1)
     return response
 
 
@@ -60,9 +58,7 @@ def list_exercises(
     approach: Annotated[Approach | None, Query()] = None,
     max_minutes: Annotated[int | None, Query(ge=1, le=600)] = None,
 ) -> Response[str]:
-    wanted = ExerciseFilter(
-        category=category, technique=technique, approach=approach, max_minutes=max_minutes
-    )
+    wanted = ExerciseFilter(category=category, technique=technique, approach=approach, max_minutes=max_minutes)
     language = _language()
     return _cacheable(catalog.list_exercises(wanted, language), language)
 

@@ -31,3 +31,15 @@ class SyncSettings(FunctionSettings):
 
 class AccountSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+
+
+class SchedulerSettings(FunctionSettings):
+    table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+    queue_url: Annotated[str, Field(alias="QUEUE_URL", min_length=8)]
+
+
+class SenderSettings(FunctionSettings):
+    table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+    firebase_secret_id: Annotated[str, Field(alias="FIREBASE_SECRET_ID", min_length=1)]
+    # Local stack only (the template never sets it): where firebase-admin finds the FCM stand-in.
+    fcm_url_override: Annotated[str | None, Field(alias="FCM_URL_OVERRIDE")] = None

@@ -10,8 +10,12 @@ from tests.sync_client import Device, changes, journal_entry
 
 
 def test_protected_routes_need_a_valid_token(stack: LocalStack) -> None:
-    for method, path in [("GET", "/v1/sync"), ("POST", "/v1/sync?last_pulled_at=1"), ("GET", "/v1/me/export"),
-                         ("DELETE", "/v1/me")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/v1/sync"),
+        ("POST", "/v1/sync?last_pulled_at=1"),
+        ("GET", "/v1/me/export"),
+        ("DELETE", "/v1/me"),
+    ]:
         assert stack.request(method, path).status == 401
         assert stack.request(method, path, token="not-a-jwt").status == 401
         forged = stack.token("alice")[:-4] + "AAAA"
@@ -40,16 +44,12 @@ def test_devices_syncing_concurrently_converge_and_no_change_is_skipped(stack: L
         device.pull_all()
         for round_number in range(rounds):
             ids = [key[1] for key in device.records]
-            created = [
-                journal_entry(f"d{device_number}r{round_number}n{n}") for n in range(chooser.randint(1, 3))
-            ]
+            created = [journal_entry(f"d{device_number}r{round_number}n{n}") for n in range(chooser.randint(1, 3))]
             edited = [
                 journal_entry(i, body=f"edit {device_number}-{round_number}")
                 for i in chooser.sample(ids, min(2, len(ids)))
             ]
-            deleted = chooser.sample(
-                [i for i in ids if i not in {e["id"] for e in edited}], min(1, len(ids) // 4)
-            )
+            deleted = chooser.sample([i for i in ids if i not in {e["id"] for e in edited}], min(1, len(ids) // 4))
             body = changes(created=created, updated=edited, deleted=deleted)
             for _attempt in range(20):
                 status = device.push(body)["statusCode"]

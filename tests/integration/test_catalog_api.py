@@ -65,9 +65,7 @@ def test_exercises_are_listed_in_english_by_default(catalog: Callable[..., Respo
 
 def test_spanish_is_negotiated_from_accept_language(catalog: Callable[..., Response]) -> None:
     english = catalog("/v1/exercises/self-compassion-break")
-    spanish = catalog(
-        "/v1/exercises/self-compassion-break", **{"Accept-Language": "fr;q=1, es-AR;q=0.8, en;q=0.2"}
-    )
+    spanish = catalog("/v1/exercises/self-compassion-break", **{"Accept-Language": "fr;q=1, es-AR;q=0.8, en;q=0.2"})
 
     assert spanish["headers"]["Content-Language"] == "es"
     assert _json(spanish)["title"] != _json(english)["title"]
@@ -79,8 +77,7 @@ def test_filters_combine(catalog: Callable[..., Response]) -> None:
 
     assert items
     assert all(
-        "breathing" in i["techniques"] and i["duration_minutes"] <= 5 and "MBSR" in i["approaches"]
-        for i in items
+        "breathing" in i["techniques"] and i["duration_minutes"] <= 5 and "MBSR" in i["approaches"] for i in items
     )
 
 
@@ -105,9 +102,7 @@ def test_a_matching_etag_answers_304(catalog: Callable[..., Response]) -> None:
         ("categroy=coping", "categroy"),
     ],
 )
-def test_a_bad_parameter_is_a_400_naming_it(
-    catalog: Callable[..., Response], query: str, parameter: str
-) -> None:
+def test_a_bad_parameter_is_a_400_naming_it(catalog: Callable[..., Response], query: str, parameter: str) -> None:
     problem = _assert_problem(catalog("/v1/exercises", query), 400)
 
     assert parameter in problem["detail"]

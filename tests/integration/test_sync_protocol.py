@@ -57,8 +57,14 @@ def test_pushed_records_come_back_with_all_their_columns(alice: Device, sync: Ha
         "created_at": 1,
         "updated_at": 2,
     }
-    session = {"id": "s1", "exercise_id": "box-breathing", "started_at": 5, "duration_s": 240,
-               "created_at": 5, "updated_at": 6}  # fmt: skip
+    session = {
+        "id": "s1",
+        "exercise_id": "box-breathing",
+        "started_at": 5,
+        "duration_s": 240,
+        "created_at": 5,
+        "updated_at": 6,
+    }
     body = changes(created=[entry]) | changes("affirmations", created=[affirmation])
     body |= changes("practice_sessions", created=[session])
 
@@ -80,9 +86,7 @@ def test_an_incremental_pull_separates_created_updated_and_deleted(alice: Device
     alice.push(changes(created=[journal_entry("other")]))
     alice.pull()
 
-    edits = changes(
-        created=[journal_entry("new")], updated=[journal_entry("old", body="edited")], deleted=["gone"]
-    )
+    edits = changes(created=[journal_entry("new")], updated=[journal_entry("old", body="edited")], deleted=["gone"])
     alice.push(edits)
 
     page = phone.pull()["changes"]["journal_entries"]
@@ -111,14 +115,13 @@ def test_push_follows_the_protocols_lenient_rules(alice: Device, aws: dict[str, 
     alice.pull()
 
     # created but existing -> updated; updated but missing -> created; deleting a missing record -> no-op
-    response = alice.push(changes(created=[journal_entry("e1", body="v2")], updated=[journal_entry("e2")],
-                                  deleted=["never-existed"]))  # fmt: skip
+    response = alice.push(
+        changes(created=[journal_entry("e1", body="v2")], updated=[journal_entry("e2")], deleted=["never-existed"])
+    )
 
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {}
-    records = {
-        r["id"]: r for r in Device(alice.handler, "alice").pull()["changes"]["journal_entries"]["created"]
-    }
+    records = {r["id"]: r for r in Device(alice.handler, "alice").pull()["changes"]["journal_entries"]["created"]}
     assert records["e1"]["body"] == "v2"
     assert "e2" in records
     assert _head(aws, "alice") == alice.last_pulled_at + 2  # type: ignore[operator]
@@ -135,9 +138,7 @@ def test_a_record_changed_after_the_last_pull_is_a_conflict_and_nothing_is_writt
     tablet.push(changes(updated=[journal_entry("shared", body="tablet")]))
     head = _head(aws, "alice")
 
-    response = phone.push(
-        changes(created=[journal_entry("fresh")], updated=[journal_entry("shared", body="phone")])
-    )
+    response = phone.push(changes(created=[journal_entry("fresh")], updated=[journal_entry("shared", body="phone")]))
 
     problem = _problem(response, 409)
     assert problem["conflicts"] == [{"table": "journal_entries", "id": "shared"}]
@@ -151,9 +152,7 @@ def test_a_record_changed_after_the_last_pull_is_a_conflict_and_nothing_is_writt
 def test_resending_what_the_server_already_has_is_not_a_conflict(sync: Handler, aws: dict[str, str]) -> None:
     phone = Device(sync, "alice")
     phone.pull()
-    event = push_event(
-        "alice", {"changes": changes(created=[journal_entry("e1")])}, phone.last_pulled_at or 0
-    )
+    event = push_event("alice", {"changes": changes(created=[journal_entry("e1")])}, phone.last_pulled_at or 0)
     assert sync(event)["statusCode"] == 200
     head = _head(aws, "alice")
 
@@ -163,9 +162,7 @@ def test_resending_what_the_server_already_has_is_not_a_conflict(sync: Handler, 
     assert _head(aws, "alice") == head
 
 
-def test_an_idempotency_key_replays_the_first_answer_without_writing(
-    sync: Handler, aws: dict[str, str]
-) -> None:
+def test_an_idempotency_key_replays_the_first_answer_without_writing(sync: Handler, aws: dict[str, str]) -> None:
     phone, tablet = Device(sync, "alice"), Device(sync, "alice")
     phone.pull()
     tablet.pull()
@@ -242,9 +239,7 @@ def test_limits_are_enforced(sync: Handler, aws: dict[str, str]) -> None:
     too_many = changes(created=[journal_entry(f"e{i}") for i in range(1001)])
     assert _problem(sync(push_event("alice", {"changes": too_many}, 0)), 413)
 
-    too_big = changes(
-        created=[journal_entry("big", body="x" * 59_000, title="t" * 300), journal_entry("huge")]
-    )
+    too_big = changes(created=[journal_entry("big", body="x" * 59_000, title="t" * 300), journal_entry("huge")])
     too_big["journal_entries"]["created"][1]["body"] = "y" * (70 * 1024)
     assert _problem(sync(push_event("alice", {"changes": too_big}, 0)), 413)
 
@@ -307,8 +302,9 @@ def test_a_client_ahead_of_the_server_gets_a_replacement(sync: Handler) -> None:
     assert page["experimentalStrategy"] == "replacement"
 
 
-@pytest.mark.parametrize("query", ["last_pulled_at=-1", "last_pulled_at=abc", "schema_version=0",
-                                   "migration=%7Bnot-json"])  # fmt: skip
+@pytest.mark.parametrize(
+    "query", ["last_pulled_at=-1", "last_pulled_at=abc", "schema_version=0", "migration=%7Bnot-json"]
+)
 def test_bad_pull_parameters_are_a_400_naming_them(sync: Handler, query: str) -> None:
     from devstack.events import http_api_event
 

@@ -15,11 +15,16 @@ NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _entry(record_id: str) -> RecordChange:
-    columns = {"kind": "free", "title": None, "body": "b", "mood": None, "exercise_id": None,
-               "created_at": 1, "updated_at": 1}  # fmt: skip
-    return RecordChange(
-        table="journal_entries", record_id=record_id, data=canonical_record_json(record_id, columns)
-    )
+    columns = {
+        "kind": "free",
+        "title": None,
+        "body": "b",
+        "mood": None,
+        "exercise_id": None,
+        "created_at": 1,
+        "updated_at": 1,
+    }
+    return RecordChange(table="journal_entries", record_id=record_id, data=canonical_record_json(record_id, columns))
 
 
 def test_a_client_behind_expired_tombstones_gets_the_full_set_as_a_replacement(aws: dict[str, str]) -> None:

@@ -29,10 +29,7 @@ SCENARIO_TIMEOUT_SECONDS = 120
 def _pinned_dependencies() -> dict[str, str]:
     """Package name -> the exact version package.json pins (an `npm:` alias pins its target's version)."""
     dependencies: dict[str, str] = json.loads((INTEROP / "package.json").read_text())["dependencies"]
-    return {
-        name: spec.rsplit("@", 1)[1] if spec.startswith("npm:") else spec
-        for name, spec in dependencies.items()
-    }
+    return {name: spec.rsplit("@", 1)[1] if spec.startswith("npm:") else spec for name, spec in dependencies.items()}
 
 
 def _installed_version(name: str) -> str | None:
@@ -92,9 +89,7 @@ def _summary(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return summary
 
 
-def test_two_devices_converge_through_create_edit_delete_and_concurrent_edits(
-    node: str, stack: LocalStack
-) -> None:
+def test_two_devices_converge_through_create_edit_delete_and_concurrent_edits(node: str, stack: LocalStack) -> None:
     summary = _summary(_run(node, stack, "two-devices"))
 
     assert summary["scenario"] == "two-devices"

@@ -17,9 +17,7 @@ def test_no_filter_lists_every_exercise_in_the_language_asked() -> None:
 
 
 def test_filters_combine_with_and() -> None:
-    wanted = ExerciseFilter(
-        category=Category.EMOTIONAL_REGULATION, technique=Technique.BREATHING, max_minutes=5
-    )
+    wanted = ExerciseFilter(category=Category.EMOTIONAL_REGULATION, technique=Technique.BREATHING, max_minutes=5)
 
     items = catalog.list_exercises(wanted, Language.EN).items
 

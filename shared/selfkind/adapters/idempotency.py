@@ -56,9 +56,7 @@ def run_once(
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)  # an in-progress claim expires with the invocation
 
-    @idempotent_function(
-        data_keyword_argument="request", persistence_store=_persistence(table_name), config=config
-    )
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(table_name), config=config)
     def once(request: dict[str, str]) -> dict[str, Any]:
         return operation()
 

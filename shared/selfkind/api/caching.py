@@ -35,6 +35,4 @@ def localized_json_response(
     }
     if if_none_match and _matches_any(if_none_match, etag):
         return Response(status_code=HTTPStatus.NOT_MODIFIED.value, headers=headers, body="")
-    return Response(
-        status_code=HTTPStatus.OK.value, content_type="application/json", headers=headers, body=body
-    )
+    return Response(status_code=HTTPStatus.OK.value, content_type="application/json", headers=headers, body=body)

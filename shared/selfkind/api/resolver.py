@@ -37,16 +37,12 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     for item in error.errors():
         location, *path = item.get("loc", ()) or ("request",)
         field_errors.append(
-            FieldError(
-                location=str(location), field=".".join(str(part) for part in path), message=item["msg"]
-            )
+            FieldError(location=str(location), field=".".join(str(part) for part in path), message=item["msg"])
         )
     return field_errors
 
 
-def _reject_unknown_query_parameters(
-    app: APIGatewayHttpResolver, next_middleware: NextMiddleware
-) -> Response[Any]:
+def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """A misspelt filter must not silently return everything."""
     route = app.context["_route"]
     if (route.method, route.openapi_path) in API_ROUTES:
@@ -85,9 +81,7 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
                 HTTPStatus.BAD_REQUEST,
                 f"Invalid {error}.",
                 problem_type="invalid-request",
-                errors=[
-                    FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues
-                ],
+                errors=[FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues],
             )
         )
 
@@ -103,9 +97,7 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
     def sync_conflict(error: SyncConflictError) -> Response[str]:
         conflicts = [Conflict(table=table, id=record_id) for table, record_id in error.conflicts]
         return client_error(
-            problem_response(
-                HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts
-            )
+            problem_response(HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts)
         )
 
     @app.exception_handler(UnauthenticatedError)

@@ -18,15 +18,22 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/sync"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
+        ("PUT", "/v1/devices/{device_id}"),
+        ("GET", "/v1/devices"),
+        ("DELETE", "/v1/devices/{device_id}"),
+        ("PUT", "/v1/reminders/{reminder_id}"),
+        ("GET", "/v1/reminders"),
+        ("DELETE", "/v1/reminders/{reminder_id}"),
+        ("GET", "/v1/me/settings"),
+        ("PUT", "/v1/me/settings"),
+        ("POST", "/v1/notifications/{notification_id}/opened"),
     }
 )
 
 
 @cache
 def _compiled_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple(
-        (method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES
-    )
+    return tuple((method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES)
 
 
 def allowed_methods(path: str) -> list[str]:

@@ -14,3 +14,33 @@ SEQ_INDEX = "by_seq"
 
 def record_sk(table: str, record_id: str) -> str:
     return f"{SYNC_RECORD_PREFIX}{table}#{record_id}"
+
+
+DEVICE_PREFIX = "DEVICE#"
+REMINDER_PREFIX = "REMINDER#"
+SETTINGS_SK = "PROFILE#SETTINGS"
+ENGAGEMENT_SK = "PROFILE#ENGAGEMENT"
+NOTIFICATION_PREFIX = "NOTIF#"
+DAY_COUNT_PREFIX = "DAYCOUNT#"
+DUE_INDEX = "due"
+DUE_SHARDS = 8  # the scheduler queries each shard: no hot partition, reads proportional to what is due
+
+
+def device_sk(device_id: str) -> str:
+    return f"{DEVICE_PREFIX}{device_id}"
+
+
+def reminder_sk(reminder_id: str) -> str:
+    return f"{REMINDER_PREFIX}{reminder_id}"
+
+
+def notification_sk(notification_id: str) -> str:
+    return f"{NOTIFICATION_PREFIX}{notification_id}"
+
+
+def day_count_sk(local_day: str) -> str:
+    return f"{DAY_COUNT_PREFIX}{local_day}"
+
+
+def user_from_pk(pk: str) -> str:
+    return pk.removeprefix("USER#")

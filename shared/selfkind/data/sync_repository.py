@@ -84,9 +84,7 @@ class SyncRepository:
         )
         return _head_from_item(response.get("Item"))
 
-    def read_for_push(
-        self, user_id: str, keys: list[RecordKey]
-    ) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]:
+    def read_for_push(self, user_id: str, keys: list[RecordKey]) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]:
         """The head and the pushed records' current versions, 100 keys per strongly consistent read."""
         pk = user_pk(user_id)
         wanted = [{"pk": {"S": pk}, "sk": {"S": SYNC_HEAD_SK}}]
@@ -112,9 +110,7 @@ class SyncRepository:
             if not request:
                 return items
             time.sleep(0.05 * 2**attempt)  # throttled: back off before asking for the rest
-        raise ClientError(
-            {"Error": {"Code": "UnprocessedKeys", "Message": "batch read throttled"}}, "BatchGetItem"
-        )
+        raise ClientError({"Error": {"Code": "UnprocessedKeys", "Message": "batch read throttled"}}, "BatchGetItem")
 
     def commit(
         self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
@@ -122,9 +118,7 @@ class SyncRepository:
         """One transaction: the records, each conditioned on the version read, and the head."""
         pk = user_pk(user_id)
         expires_at = str(int((now + timedelta(days=TOMBSTONE_DAYS)).timestamp()))
-        items: list[dict[str, Any]] = [
-            self._put_record(record_item(pk, write, expires_at), write) for write in writes
-        ]
+        items: list[dict[str, Any]] = [self._put_record(record_item(pk, write, expires_at), write) for write in writes]
         items.append(
             {
                 "Update": {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
 from selfkind.domain.sync import SyncStore
 from selfkind.models.account import AccountExport
 from selfkind.models.sync import SYNCED_TABLES
@@ -15,13 +17,32 @@ class AccountEraser(Protocol):
     def erase(self, user_id: str) -> int: ...
 
 
-def export_account(sync_store: SyncStore, user_id: str, now: datetime) -> AccountExport:
+@dataclass(frozen=True)
+class AccountStores:
+    sync: SyncStore
+    devices: DeviceStore
+    reminders: ReminderStore
+    profile: ProfileStore
+    notifications: NotificationStore
+    eraser: AccountEraser
+
+
+def export_account(stores: AccountStores, user_id: str, now: datetime) -> AccountExport:
     tables: dict[str, list[dict[str, object]]] = {table: [] for table in SYNCED_TABLES}
-    for record in sync_store.all_records(user_id):
+    for record in stores.sync.all_records(user_id):
         if record.data is not None:
             tables[record.table].append(json.loads(record.data))
-    return AccountExport(user_id=user_id, exported_at=now, **tables)
+    return AccountExport(
+        user_id=user_id,
+        exported_at=now,
+        devices=[device.public() for device in stores.devices.list(user_id, now)],
+        reminders=stores.reminders.list(user_id),
+        settings=stores.profile.get_settings(user_id),
+        notifications=stores.notifications.list(user_id),
+        **tables,
+    )
 
 
 def erase_account(eraser: AccountEraser, user_id: str) -> int:
+    """Everything under the user's partition: synced records, devices, reminders, settings, notifications."""
     return eraser.erase(user_id)

@@ -48,9 +48,7 @@ class SyncStore(Protocol):
 
     def read_head(self, user_id: str) -> SyncHead: ...
 
-    def read_for_push(
-        self, user_id: str, keys: list[RecordKey]
-    ) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
+    def read_for_push(self, user_id: str, keys: list[RecordKey]) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
 
     def commit(
         self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
@@ -85,9 +83,7 @@ def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
             page.add_in_full(
                 store.records_of_table(request.user_id, table), as_created=table in request.migration.tables
             )
-    return page.build(
-        timestamp=head.seq if complete else page.last_seq, has_more=not complete, replacement=replacement
-    )
+    return page.build(timestamp=head.seq if complete else page.last_seq, has_more=not complete, replacement=replacement)
 
 
 class _PageBuilder:
@@ -178,9 +174,7 @@ def _advanced(head: SyncHead, new_seq: int, now: datetime) -> SyncHead:
     return SyncHead(seq=new_seq, exists=True, day_seqs=day_seqs)
 
 
-def push(
-    store: SyncStore, user_id: str, last_pulled_at: int, changes: list[RecordChange], now: datetime
-) -> None:
+def push(store: SyncStore, user_id: str, last_pulled_at: int, changes: list[RecordChange], now: datetime) -> None:
     keys = [(change.table, change.record_id) for change in changes]
     head, stored = store.read_for_push(user_id, keys)
     if last_pulled_at > head.seq:
@@ -194,9 +188,7 @@ def push(
     ]
     if conflicts:
         raise SyncConflictError(conflicts)
-    pending = [
-        change for change in changes if not _unchanged(change, stored.get((change.table, change.record_id)))
-    ]
+    pending = [change for change in changes if not _unchanged(change, stored.get((change.table, change.record_id)))]
     for chunk in _chunks(pending):
         head = _commit_chunk(store, user_id, head, chunk, stored, last_pulled_at, now)
 

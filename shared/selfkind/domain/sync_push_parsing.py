@@ -38,9 +38,7 @@ def _valid_id(value: Any) -> bool:
     return True
 
 
-def _parse_record(
-    table: str, kind: str, index: int, record: Any, issues: list[InputIssue]
-) -> RecordChange | None:
+def _parse_record(table: str, kind: str, index: int, record: Any, issues: list[InputIssue]) -> RecordChange | None:
     where = f"changes.{table}.{kind}[{index}]"
     if not isinstance(record, dict):
         issues.append(_issue(where, "must be an object"))
@@ -60,9 +58,7 @@ def _parse_record(
             issues.append(_issue(f"{where}.{column}", item["msg"]))
         return None
     record_id = str(record_id)
-    return RecordChange(
-        table=table, record_id=record_id, data=canonical_record_json(record_id, columns.model_dump())
-    )
+    return RecordChange(table=table, record_id=record_id, data=canonical_record_json(record_id, columns.model_dump()))
 
 
 def _parse_table(table: str, changes: Any, issues: list[InputIssue]) -> list[RecordChange]:
@@ -119,14 +115,10 @@ def parse_push(body: str | None) -> list[RecordChange]:
     if unknown:
         raise InvalidInputError([_issue(f"changes.{table}", "is not a synced table") for table in unknown])
     if _count(changes) > MAX_RECORDS_PER_PUSH:
-        raise PayloadTooLargeError(
-            f"A push holds at most {MAX_RECORDS_PER_PUSH} records; send the rest next."
-        )
+        raise PayloadTooLargeError(f"A push holds at most {MAX_RECORDS_PER_PUSH} records; send the rest next.")
     issues: list[InputIssue] = []
     parsed = [
-        change
-        for table, table_changes in changes.items()
-        for change in _parse_table(table, table_changes, issues)
+        change for table, table_changes in changes.items() for change in _parse_table(table, table_changes, issues)
     ]
     if issues:
         raise InvalidInputError(issues[:_MAX_ISSUES])

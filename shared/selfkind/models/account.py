@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from selfkind.models.reminders import Device, NotificationRecord, Settings, StoredReminder
+
 
 class AccountExport(BaseModel):
     """Everything stored for the user, in one document (data portability)."""
@@ -16,3 +18,7 @@ class AccountExport(BaseModel):
     journal_entries: list[dict[str, Any]] = Field(default_factory=list)
     affirmations: list[dict[str, Any]] = Field(default_factory=list)
     practice_sessions: list[dict[str, Any]] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list, description="Push tokens are not exported.")
+    reminders: list[StoredReminder] = Field(default_factory=list)
+    settings: Settings | None = None
+    notifications: list[NotificationRecord] = Field(default_factory=list)

@@ -192,9 +192,7 @@ class PullPage(BaseModel):
             tables.append(f'"{table}":{{"created":[{created}],"updated":[{updated}],"deleted":[{deleted}]}}')
         strategy = ',"experimentalStrategy":"replacement"' if self.replacement else ""
         more = "true" if self.has_more else "false"
-        return (
-            f'{{"changes":{{{",".join(tables)}}},"timestamp":{self.timestamp},"has_more":{more}{strategy}}}'
-        )
+        return f'{{"changes":{{{",".join(tables)}}},"timestamp":{self.timestamp},"has_more":{more}{strategy}}}'
 
 
 def _json_string(value: str) -> str:
@@ -217,17 +215,11 @@ def parse_pull_query(
         except ValueError:
             last = -1
         if last < 0:
-            raise InvalidInputError.single(
-                "query", "last_pulled_at", "must be a non-negative integer or null"
-            )
+            raise InvalidInputError.single("query", "last_pulled_at", "must be a non-negative integer or null")
     parsed_migration = None
     if migration not in (None, "", "null"):
         try:
             parsed_migration = Migration.model_validate_json(migration or "")
         except ValidationError as error:
-            raise InvalidInputError.single(
-                "query", "migration", "must be WatermelonDB's migration JSON"
-            ) from error
-    return PullRequest(
-        user_id=user_id, last_pulled_at=last, schema_version=schema_version, migration=parsed_migration
-    )
+            raise InvalidInputError.single("query", "migration", "must be WatermelonDB's migration JSON") from error
+    return PullRequest(user_id=user_id, last_pulled_at=last, schema_version=schema_version, migration=parsed_migration)

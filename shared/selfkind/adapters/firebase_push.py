@@ -1,0 +1,128 @@
+"""Pushes through Firebase Cloud Messaging with firebase-admin (only the sender imports this module).
+
+Messages of one invocation go out together with `messaging.send_each_async` on one event loop kept for
+the container's life: no thread per message, and the httpx client firebase-admin caches stays bound to
+a loop that is still open on the next warm invocation (asyncio.run would close it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import firebase_admin
+from firebase_admin import credentials, exceptions, messaging
+
+from selfkind.domain.ports import Push, PushOutcome, PushResult
+
+_MAX_PER_CALL = 500  # FCM's limit for send_each_async
+_TTL = timedelta(hours=1)
+_GONE = (messaging.UnregisteredError, messaging.SenderIdMismatchError)
+# firebase-admin itself retries 500 and 503 with exponential backoff; 429 it leaves to us.
+_RETRYABLE = (messaging.QuotaExceededError, exceptions.UnavailableError, exceptions.InternalError)
+
+
+def to_message(push: Push) -> messaging.Message:
+    expires_at = int(time.time() + _TTL.total_seconds())
+    collapse = f"selfkind-{push.kind}"  # a newer reminder of a kind replaces an unseen older one
+    return messaging.Message(
+        fid=push.fid,
+        token=push.token,
+        notification=messaging.Notification(title=push.title, body=push.body),
+        data=push.data,
+        android=messaging.AndroidConfig(priority="normal", ttl=_TTL, collapse_key=collapse),
+        apns=messaging.APNSConfig(
+            headers={"apns-expiration": str(expires_at), "apns-collapse-id": collapse, "apns-priority": "5"}
+        ),
+    )
+
+
+def _outcome(error: exceptions.FirebaseError) -> PushOutcome:
+    if isinstance(error, _GONE):
+        return PushOutcome.DEVICE_GONE
+    if isinstance(error, exceptions.InvalidArgumentError) and "registration token" in str(error).lower():
+        return PushOutcome.DEVICE_GONE
+    if isinstance(error, _RETRYABLE):
+        return PushOutcome.RETRYABLE
+    return PushOutcome.REJECTED
+
+
+def _retry_after(error: exceptions.FirebaseError) -> float:
+    response = getattr(error, "http_response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0
+
+
+class FirebasePushGateway:
+    def __init__(
+        self,
+        service_account: Callable[[], dict[str, Any]],
+        *,
+        fcm_url: str | None = None,
+        max_attempts: int = 3,
+        max_backoff_seconds: float = 4.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._service_account = service_account
+        self._fcm_url = fcm_url
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff_seconds
+        self._sleep = sleep
+        self._app: firebase_admin.App | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _firebase(self) -> firebase_admin.App:
+        if self._app is None:
+            if self._fcm_url:
+                # Local stack only: firebase-admin has no endpoint option, so its class constant is set.
+                messaging._MessagingService.FCM_URL = self._fcm_url
+            self._app = firebase_admin.initialize_app(
+                credentials.Certificate(self._service_account()), name=f"selfkind-{id(self)}"
+            )
+        return self._app
+
+    def _run(self, messages: list[messaging.Message]) -> messaging.BatchResponse:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(messaging.send_each_async(messages, app=self._firebase()))
+
+    def send_all(self, pushes: list[Push]) -> list[PushResult]:
+        results: dict[int, PushResult] = {}
+        pending = list(range(len(pushes)))
+        for attempt in range(1, self._max_attempts + 1):
+            retry_after = 0.0
+            retrying: list[int] = []
+            for start in range(0, len(pending), _MAX_PER_CALL):
+                chunk = pending[start : start + _MAX_PER_CALL]
+                batch = self._run([to_message(pushes[i]) for i in chunk])
+                for index, response in zip(chunk, batch.responses, strict=True):
+                    if response.success:
+                        results[index] = PushResult(pushes[index], PushOutcome.DELIVERED)
+                        continue
+                    error = response.exception
+                    outcome = _outcome(error)
+                    results[index] = PushResult(pushes[index], outcome, getattr(error, "code", None))
+                    if outcome is PushOutcome.RETRYABLE:
+                        retrying.append(index)
+                        retry_after = max(retry_after, _retry_after(error))
+            if not retrying or attempt == self._max_attempts or retry_after > self._max_backoff:
+                break  # a long Retry-After is left to the queue's own redelivery
+            backoff = min(self._max_backoff, max(retry_after, 0.25 * 2**attempt))
+            self._sleep(backoff * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not security)
+            pending = retrying
+        return [results[i] for i in range(len(pushes))]
+
+    def close(self) -> None:
+        if self._app is not None:
+            firebase_admin.delete_app(self._app)
+            self._app = None
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None

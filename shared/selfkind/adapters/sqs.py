@@ -1,0 +1,45 @@
+"""The reminder queue: due occurrences from the scheduler to the sender."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
+
+_SQS_BATCH = 10
+
+
+@cache
+def sqs_client() -> SQSClient:
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+
+
+class QueueSendError(Exception):
+    """Some messages were refused after a retry; the tick fails so EventBridge Scheduler retries it."""
+
+
+class SqsQueue:
+    def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
+        self._queue_url = queue_url
+        self._client = client
+
+    @property
+    def client(self) -> SQSClient:
+        return self._client or sqs_client()
+
+    def send_all(self, bodies: list[str]) -> None:
+        for start in range(0, len(bodies), _SQS_BATCH):
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + _SQS_BATCH])]
+            for _attempt in range(2):
+                response = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
+                failed = {item["Id"] for item in response.get("Failed", [])}
+                entries = [entry for entry in entries if entry["Id"] in failed]
+                if not entries:
+                    break
+            if entries:
+                raise QueueSendError(f"{len(entries)} message(s) not accepted by SQS")

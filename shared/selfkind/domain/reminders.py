@@ -1,0 +1,115 @@
+"""Devices, reminders, settings and opened notifications, as the account API manages them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
+from selfkind.domain.schedule import next_occurrence
+from selfkind.models.exceptions import InvalidInputError, NotFoundError
+from selfkind.models.reminders import (
+    WEEKDAYS,
+    Device,
+    DeviceList,
+    DeviceRegistration,
+    Engagement,
+    Pacing,
+    Reminder,
+    ReminderList,
+    ReminderRequest,
+    Settings,
+    StoredDevice,
+    StoredReminder,
+    clock_to_time,
+)
+
+EVERY_OTHER_DAY_AFTER = 3  # unopened notifications in a row
+WEEKLY_AFTER = 7
+
+
+def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
+    if not settings.gentle_pacing or engagement.unopened_streak < EVERY_OTHER_DAY_AFTER:
+        return Pacing.NORMAL
+    return Pacing.WEEKLY if engagement.unopened_streak >= WEEKLY_AFTER else Pacing.EVERY_OTHER_DAY
+
+
+def register_device(
+    devices: DeviceStore, user_id: str, device_id: str, registration: DeviceRegistration, now: datetime
+) -> Device:
+    device = StoredDevice(device_id=device_id, refreshed_at=now, **registration.model_dump())
+    devices.put(user_id, device)
+    return device.public()
+
+
+def list_devices(devices: DeviceStore, user_id: str, now: datetime) -> DeviceList:
+    return DeviceList(items=[device.public() for device in devices.list(user_id, now)])
+
+
+def remove_device(devices: DeviceStore, user_id: str, device_id: str) -> None:
+    devices.delete(user_id, device_id)
+
+
+def _view(reminder: StoredReminder, pacing: Pacing) -> Reminder:
+    return Reminder(pacing=pacing, **reminder.model_dump(include=set(Reminder.model_fields) - {"pacing"}))
+
+
+def put_reminder(
+    reminders: ReminderStore,
+    devices: DeviceStore,
+    profile: ProfileStore,
+    user_id: str,
+    reminder_id: str,
+    request: ReminderRequest,
+    now: datetime,
+) -> Reminder:
+    timezone = request.timezone or _latest_device_zone(devices, user_id, now)
+    existing = reminders.get(user_id, reminder_id)
+    reminder = StoredReminder(
+        reminder_id=reminder_id,
+        kind=request.kind,
+        local_time=request.local_time,
+        days=sorted(set(request.days), key=WEEKDAYS.index),
+        timezone=timezone,
+        enabled=request.enabled,
+        next_fire_at=next_occurrence(clock_to_time(request.local_time), request.days, ZoneInfo(timezone), now)
+        if request.enabled
+        else None,
+        last_sent_at=existing.last_sent_at if existing else None,
+        created_at=existing.created_at if existing else now,
+    )
+    reminders.put(user_id, reminder)
+    return _view(reminder, pacing_for(profile.get_settings(user_id), profile.get_engagement(user_id)))
+
+
+def _latest_device_zone(devices: DeviceStore, user_id: str, now: datetime) -> str:
+    registered = devices.list(user_id, now)
+    if not registered:
+        raise InvalidInputError.single("body", "timezone", "is required until a device is registered")
+    return max(registered, key=lambda device: device.refreshed_at).timezone
+
+
+def list_reminders(reminders: ReminderStore, profile: ProfileStore, user_id: str) -> ReminderList:
+    pacing = pacing_for(profile.get_settings(user_id), profile.get_engagement(user_id))
+    return ReminderList(items=[_view(reminder, pacing) for reminder in reminders.list(user_id)])
+
+
+def remove_reminder(reminders: ReminderStore, user_id: str, reminder_id: str) -> None:
+    reminders.delete(user_id, reminder_id)
+
+
+def get_settings(profile: ProfileStore, user_id: str) -> Settings:
+    return profile.get_settings(user_id)
+
+
+def put_settings(profile: ProfileStore, user_id: str, settings: Settings) -> Settings:
+    profile.put_settings(user_id, settings)
+    return settings
+
+
+def mark_opened(
+    notifications: NotificationStore, profile: ProfileStore, user_id: str, notification_id: str, now: datetime
+) -> None:
+    if not notifications.mark_opened(user_id, notification_id, now):
+        raise NotFoundError("notification", notification_id)
+    profile.reset_unopened(user_id)  # any open restores the normal cadence

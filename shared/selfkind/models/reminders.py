@@ -1,0 +1,214 @@
+"""Devices, reminders, settings and notification records: requests, responses and stored forms."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+from functools import cache
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+DEVICE_STALE_DAYS = 270  # a device not refreshed for this long is neither targeted nor kept
+DEFAULT_MAX_PER_DAY = 3
+
+
+class Platform(StrEnum):
+    IOS = "ios"
+    ANDROID = "android"
+    WEB = "web"
+
+
+class ReminderKind(StrEnum):
+    AFFIRMATION = "affirmation"
+    PRACTICE = "practice"
+
+
+class Pacing(StrEnum):
+    NORMAL = "normal"
+    EVERY_OTHER_DAY = "every_other_day"
+    WEEKLY = "weekly"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in _zones():
+        raise ValueError("is not a known IANA time zone")
+    return name
+
+
+def _clock(value: str) -> str:
+    hours, _, minutes = value.partition(":")
+    if len(value) != 5 or not (hours.isdigit() and minutes.isdigit()) or int(hours) > 23 or int(minutes) > 59:
+        raise ValueError("must be a 24-hour time HH:MM")
+    return value
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_zone)]
+ClockTime = Annotated[str, Field(min_length=5, max_length=5, examples=["08:30"]), AfterValidator(_clock)]
+Weekday = Annotated[str, Field(pattern="^(" + "|".join(WEEKDAYS) + ")$")]
+Locale = Annotated[str, Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+
+
+def clock_to_time(value: str) -> time:
+    return time(int(value[:2]), int(value[3:]))
+
+
+# --- devices ---
+
+
+class DeviceRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Platform
+    token: Annotated[str, Field(min_length=8, max_length=4096)] | None = None
+    fid: Annotated[str, Field(min_length=8, max_length=256)] | None = None
+    timezone: TimeZoneName
+    locale: Locale
+    app_version: Annotated[str, Field(min_length=1, max_length=40)]
+
+    @model_validator(mode="after")
+    def _needs_a_target(self) -> DeviceRegistration:
+        if not self.token and not self.fid:
+            raise ValueError("at least one of token or fid is required")
+        return self
+
+
+class Device(BaseModel):
+    """A registered device as the API shows it: never the push token or FID themselves."""
+
+    device_id: str
+    platform: Platform
+    timezone: str
+    locale: str
+    app_version: str
+    has_token: bool
+    has_fid: bool
+    refreshed_at: datetime
+
+
+class StoredDevice(BaseModel):
+    device_id: str
+    platform: Platform
+    token: str | None
+    fid: str | None
+    timezone: str
+    locale: str
+    app_version: str
+    refreshed_at: datetime
+
+    def public(self) -> Device:
+        return Device(
+            device_id=self.device_id,
+            platform=self.platform,
+            timezone=self.timezone,
+            locale=self.locale,
+            app_version=self.app_version,
+            has_token=bool(self.token),
+            has_fid=bool(self.fid),
+            refreshed_at=self.refreshed_at,
+        )
+
+
+class DeviceList(BaseModel):
+    items: list[Device]
+
+
+# --- reminders ---
+
+
+class ReminderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ReminderKind
+    local_time: ClockTime
+    days: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = list(WEEKDAYS)
+    timezone: TimeZoneName | None = None
+    enabled: bool = True
+
+
+class StoredReminder(BaseModel):
+    reminder_id: str
+    kind: ReminderKind
+    local_time: str
+    days: list[str]
+    timezone: str
+    enabled: bool
+    created_at: datetime
+    next_fire_at: datetime | None = None  # None while disabled
+    last_sent_at: datetime | None = None
+
+
+class Reminder(BaseModel):
+    reminder_id: str
+    kind: ReminderKind
+    local_time: str
+    days: list[str]
+    timezone: str
+    enabled: bool
+    next_fire_at: datetime | None = Field(description="The next time it fires, UTC; null while disabled.")
+    pacing: Pacing
+
+
+class ReminderList(BaseModel):
+    items: list[Reminder]
+
+
+# --- settings ---
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: ClockTime
+    end: ClockTime
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quiet_hours: QuietHours | None = None
+    max_per_day: Annotated[int, Field(ge=1, le=24)] = DEFAULT_MAX_PER_DAY
+    paused_until: datetime | None = None
+    gentle_pacing: bool = True
+
+
+class Engagement(BaseModel):
+    """How the user has been responding: what gentle pacing and content rotation read."""
+
+    unopened_streak: int = 0
+    recent_affirmations: list[str] = []  # newest last
+    recent_affirmation_sources: list[str] = []  # "own" / "catalog", newest last
+    recent_exercises: list[str] = []
+    last_category: str | None = None
+
+
+# --- dispatch ---
+
+
+class ScheduledTick(BaseModel):
+    """The schedule's input: EventBridge Scheduler fills in <aws.scheduler.scheduled-time>."""
+
+    scheduled_time: AwareDatetime
+
+
+# --- notifications ---
+
+
+class NotificationRecord(BaseModel):
+    notification_id: str
+    reminder_id: str
+    kind: ReminderKind
+    occurrence: datetime
+    status: str
+    sent_at: datetime | None = None
+    opened_at: datetime | None = None
+    affirmation_id: str | None = None
+    exercise_id: str | None = None
