@@ -19,8 +19,9 @@ How firebase-admin reaches it (local configuration only):
   formatted with the project id when an app first uses messaging, so call
   ``point_firebase_admin_at(standin.send_url_template)`` before that first use.
 
-firebase-admin retries by itself (urllib3 ``DEFAULT_RETRY_CONFIG``): 500 and 503 up to 4 times with
-backoff 0, 1, 2, 4 s, and any 429/503 carrying ``Retry-After`` after sleeping that long. Its 100-connection
+firebase-admin's send() retries by itself (urllib3 ``DEFAULT_RETRY_CONFIG``, 4 retries): 500 and 503 with
+backoff 0, 1, 2, 4 s, and 429 too when it carries ``Retry-After``, sleeping that long instead; only then
+does the typed error surface (send_each_async retries 500/503 alone, ignoring Retry-After). Its 100-connection
 pool is mounted for ``https://fcm.googleapis.com`` only: against this ``http://`` URL requests' default
 pool of 10 applies, so more concurrent sends open extra connections (urllib3 warns "Connection pool is
 full"), which is why the server keeps a deep listen backlog.
@@ -41,6 +42,7 @@ import math
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -395,6 +397,11 @@ class _Server(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exception(), ConnectionError):
+            return  # clients abort connections routinely (httpx does on close): no traceback for that
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as firebase-admin's pooled session expects
@@ -489,17 +496,16 @@ class FcmStandIn:
 
     def stop(self) -> None:
         """Stops serving and drops idle keep-alive connections so their threads end."""
-        if self._thread is None:
-            return
-        self._server.shutdown()
-        with self._server.connections_lock:
-            connections = list(self._server.connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._server.shutdown()
+            with self._server.connections_lock:
+                connections = list(self._server.connections)
+            for connection in connections:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    connection.shutdown(socket.SHUT_RDWR)
+            self._thread.join()
+            self._thread = None
         self._server.server_close()
-        self._thread.join()
-        self._thread = None
 
     def __enter__(self) -> Self:
         return self
@@ -518,7 +524,7 @@ class FcmStandIn:
         self._latency_seconds = float(seconds)
 
     def messages(self) -> list[dict[str, Any]]:
-        """Every messages:send past authentication, in arrival order: {"message": ..., "status": ...}.
+        """Every messages:send past the token and project checks, in arrival order: {"message": ..., "status": ...}.
 
         validateOnly requests deliver nothing, so they are answered but not recorded.
         """

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from devstack.events import scheduler_event, sqs_event
-from devstack.runtime import FunctionPool
 
 SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
 
 
+class Invocable(Protocol):
+    def invoke(self, event: dict[str, Any]) -> Any: ...
+
+
 @dataclass
 class LocalTicker:
-    pools: dict[str, FunctionPool]
+    pools: Mapping[str, Invocable]
     sqs: Any
     queue_url: str
     queue_arn: str

@@ -83,3 +83,8 @@ def invoke(load_function: Callable[[str], Any]) -> Callable[[str], Handler]:
         return call
 
     return for_function
+
+
+@pytest.fixture
+def sync_handler(invoke: Callable[[str], Handler]) -> Handler:
+    return invoke("SyncFunction")

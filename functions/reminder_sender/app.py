@@ -37,7 +37,8 @@ stores = Stores(
     SyncRepository(table),
 )
 push_gateway = FirebasePushGateway(lambda: secret_json(settings.firebase_secret_id), fcm_url=settings.fcm_url_override)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch that failed whole is reported item by item too: SQS retries exactly those, as it would anyway.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class DeliveryNotFinished(Exception):

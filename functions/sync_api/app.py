@@ -17,6 +17,7 @@ from selfkind.adapters.idempotency import run_once
 from selfkind.api.auth import current_user_id
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
+from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.sync_push_parsing import parse_push
@@ -29,6 +30,7 @@ tracer = create_tracer()
 metrics = Metrics()
 settings = SyncSettings.from_environment()
 store = SyncRepository(settings.table_name)
+profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics)
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -41,6 +43,7 @@ def pull_changes(
 ) -> Response[str]:
     request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
     page = sync.pull(store, request, now=datetime.now(UTC))
+    profile.reset_unopened(request.user_id)  # the user is here: gentle pacing goes back to normal
     metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
     logger.info("Pulled", timestamp=page.timestamp, has_more=page.has_more, replacement=page.replacement)
     return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
@@ -68,6 +71,7 @@ def push_changes(
         )
     else:
         apply()
+    profile.reset_unopened(user_id)
     metrics.add_metric(name="SyncPushes", unit=MetricUnit.Count, value=1)
     return Response(200, content_type="application/json", body="{}", headers=NO_STORE)
 

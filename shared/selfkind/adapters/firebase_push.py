@@ -22,8 +22,9 @@ from selfkind.domain.ports import Push, PushOutcome, PushResult
 _MAX_PER_CALL = 500  # FCM's limit for send_each_async
 _TTL = timedelta(hours=1)
 _GONE = (messaging.UnregisteredError, messaging.SenderIdMismatchError)
-# firebase-admin itself retries 500 and 503 with exponential backoff; 429 it leaves to us.
 _RETRYABLE = (messaging.QuotaExceededError, exceptions.UnavailableError, exceptions.InternalError)
+# firebase-admin already retries 500 and 503 itself (4 times, exponential backoff); 429 it leaves to us.
+_RETRY_HERE = (messaging.QuotaExceededError,)
 
 
 def to_message(push: Push) -> messaging.Message:
@@ -109,7 +110,7 @@ class FirebasePushGateway:
                     error = response.exception
                     outcome = _outcome(error)
                     results[index] = PushResult(pushes[index], outcome, getattr(error, "code", None))
-                    if outcome is PushOutcome.RETRYABLE:
+                    if isinstance(error, _RETRY_HERE):
                         retrying.append(index)
                         retry_after = max(retry_after, _retry_after(error))
             if not retrying or attempt == self._max_attempts or retry_after > self._max_backoff:
@@ -120,6 +121,7 @@ class FirebasePushGateway:
         return [results[i] for i in range(len(pushes))]
 
     def close(self) -> None:
+        """Releases the app and the loop (tests and benchmarks; Lambda simply freezes the container)."""
         if self._app is not None:
             firebase_admin.delete_app(self._app)
             self._app = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +25,7 @@ from selfkind.models.exceptions import (
     RequestInProgressError,
     SyncConflictError,
     UnauthenticatedError,
+    UnsupportedMediaTypeError,
 )
 from selfkind.models.problem import FieldError
 from selfkind.models.sync import Conflict
@@ -31,15 +33,27 @@ from selfkind.models.sync import Conflict
 logger = Logger(child=True)
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def _field_errors(error: RequestValidationError) -> list[FieldError]:
-    # Only the location and pydantic's message: never the input, which may be private text.
+    # Only the location, the field's path and pydantic's message: never the input, which may be private
+    # text. A path part that is not a plain name (a map key the client chose) is not echoed either.
     field_errors = []
     for item in error.errors():
         location, *path = item.get("loc", ()) or ("request",)
-        field_errors.append(
-            FieldError(location=str(location), field=".".join(str(part) for part in path), message=item["msg"])
-        )
+        parts = [str(part) if isinstance(part, int) or _FIELD_NAME.match(str(part)) else "*" for part in path]
+        field_errors.append(FieldError(location=str(location), field=".".join(parts), message=item["msg"]))
     return field_errors
+
+
+def _require_json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """A body must be JSON: a form-encoded body would otherwise be read as field names."""
+    event = app.current_event
+    media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if event.body and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaTypeError("Send the body as application/json.")
+    return next_middleware(app)
 
 
 def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -55,7 +69,7 @@ def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middlewar
 
 def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_reject_unknown_query_parameters])
+    app.use(middlewares=[_require_json_bodies, _reject_unknown_query_parameters])
 
     def client_error(response: Response[str]) -> Response[str]:
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
@@ -124,6 +138,10 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
                 headers={"Retry-After": "2"},
             )
         )
+
+    @app.exception_handler(UnsupportedMediaTypeError)
+    def unsupported_media_type(error: UnsupportedMediaTypeError) -> Response[str]:
+        return client_error(problem_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error)))
 
     @app.exception_handler(PayloadTooLargeError)
     def too_large(error: PayloadTooLargeError) -> Response[str]:

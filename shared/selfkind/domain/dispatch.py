@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -32,10 +32,9 @@ class DueOccurrence(BaseModel):
 
     @property
     def notification_id(self) -> str:
-        # Derived, not random: every copy of the same occurrence claims the same record.
-        return str(
-            uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{self.user_id}/{self.reminder_id}/{self.occurrence.isoformat()}")
-        )
+        # Derived, not random: every copy of the same occurrence (however written) claims the same record.
+        instant = self.occurrence.astimezone(UTC).isoformat()
+        return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{self.user_id}/{self.reminder_id}/{instant}"))
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,7 @@ class PayloadTooLargeError(SelfkindError):
 
 class UnauthenticatedError(SelfkindError):
     """No verified identity on a route that needs one."""
+
+
+class UnsupportedMediaTypeError(SelfkindError):
+    """A request body that is not JSON."""
