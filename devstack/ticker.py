@@ -8,6 +8,7 @@ batch succeeded, and stays (until its visibility timeout) when reported as a bat
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
