@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import sync_bench
+from bench import push_bench, scheduler_bench, sync_bench
 from devstack.aws import EmbeddedAws
 from devstack.runtime import function_environment, local_references
 from devstack.template import REPO_ROOT, functions
@@ -22,6 +22,7 @@ SAMPLE_EVENTS = {
     "CatalogFunction": REPO_ROOT / "events" / "catalog_api" / "list_exercises.json",
     "SyncFunction": REPO_ROOT / "events" / "sync_api" / "pull_first_sync.json",
     "AccountFunction": REPO_ROOT / "events" / "account_api" / "export.json",
+    "ReminderSchedulerFunction": REPO_ROOT / "events" / "reminder_scheduler" / "tick.json",
 }
 GOALS = {"CatalogFunction": (1.3, 2.0)}  # cold start ratio to baseline, warm milliseconds
 
@@ -98,3 +99,5 @@ def _xray_import_ms() -> float:
 if __name__ == "__main__":
     bench_functions()
     sync_bench.run()
+    scheduler_bench.run()
+    push_bench.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -83,3 +84,65 @@ def test_every_function_has_a_log_group_with_retention() -> None:
 
 def test_outputs_give_the_api_url_and_user_pool() -> None:
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(TEMPLATE["Outputs"])
+
+
+def test_reminders_are_found_through_a_sparse_sharded_index() -> None:
+    (index,) = RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "due"
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["due_shard", "due_at"]
+
+
+def test_the_schedule_passes_its_scheduled_time_retries_and_dead_letters() -> None:
+    event = FUNCTIONS["ReminderSchedulerFunction"]["Properties"]["Events"]["EveryMinute"]
+    assert event["Type"] == "ScheduleV2"
+    props = event["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert "<aws.scheduler.scheduled-time>" in props["Input"]
+    assert props["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert props["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"]}
+
+
+def test_the_sender_consumes_the_queue_with_partial_batch_failures() -> None:
+    sender = FUNCTIONS["ReminderSenderFunction"]["Properties"]
+    queue = RESOURCES["ReminderQueue"]["Properties"]
+    event = sender["Events"]["DueReminders"]["Properties"]
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["VisibilityTimeout"] >= 6 * sender["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReminderDeadLetterQueue", "Arn"]}
+
+
+def test_the_firebase_credentials_live_in_secrets_manager_readable_by_the_sender_only() -> None:
+    readers = [
+        name
+        for name, resource in FUNCTIONS.items()
+        for policy in resource["Properties"].get("Policies", [])
+        for statement in policy.get("Statement", [])
+        if "secretsmanager:GetSecretValue" in statement["Action"]
+    ]
+    assert readers == ["ReminderSenderFunction"]
+    assert RESOURCES["FirebaseServiceAccount"]["Type"] == "AWS::SecretsManager::Secret"
+
+
+def test_only_the_sender_imports_firebase_admin() -> None:
+    from devstack.template import REPO_ROOT
+
+    importers = sorted(
+        str(path.relative_to(REPO_ROOT))
+        for folder in ("functions", "shared")
+        for path in (REPO_ROOT / folder).rglob("*.py")
+        if re.search(r"^\s*(import|from) firebase_admin", path.read_text(), re.MULTILINE)
+    )
+    assert importers == ["shared/selfkind/adapters/firebase_push.py"]
+    sender = (REPO_ROOT / "functions/reminder_sender/app.py").read_text()
+    assert "selfkind.adapters.firebase_push" in sender
+
+
+def test_domain_code_never_imports_boto3_or_firebase_admin() -> None:
+    from devstack.template import REPO_ROOT
+
+    offenders = [
+        path.name
+        for path in (REPO_ROOT / "shared/selfkind/domain").glob("*.py")
+        if re.search(r"^\s*(import|from) (boto3|botocore|firebase_admin)", path.read_text(), re.MULTILINE)
+    ]
+    assert offenders == []

@@ -11,8 +11,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from selfkind.api.problems import problem_response
 from selfkind.api.routes import API_ROUTES, allowed_methods
@@ -25,7 +29,6 @@ from selfkind.models.exceptions import (
     RequestInProgressError,
     SyncConflictError,
     UnauthenticatedError,
-    UnsupportedMediaTypeError,
 )
 from selfkind.models.problem import FieldError
 from selfkind.models.sync import Conflict
@@ -47,15 +50,6 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     return field_errors
 
 
-def _require_json_bodies(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """A body must be JSON: a form-encoded body would otherwise be read as field names."""
-    event = app.current_event
-    media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if event.body and media_type != "application/json" and not media_type.endswith("+json"):
-        raise UnsupportedMediaTypeError("Send the body as application/json.")
-    return next_middleware(app)
-
-
 def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """A misspelt filter must not silently return everything."""
     route = app.context["_route"]
@@ -67,16 +61,31 @@ def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middlewar
     return next_middleware(app)
 
 
+def _has_non_json_body(event: APIGatewayProxyEventV2) -> bool:
+    # No content type counts as JSON, as Powertools reads it.
+    media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    return bool(event.body) and media_type not in ("", "application/json")
+
+
 def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_require_json_bodies, _reject_unknown_query_parameters])
+    app.use(middlewares=[_reject_unknown_query_parameters])
 
     def client_error(response: Response[str]) -> Response[str]:
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
         return response
 
+    def not_json() -> Response[str]:
+        return client_error(problem_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return not_json()
+
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
+        if _has_non_json_body(app.current_event):  # e.g. a form body read as fields: say what is wrong
+            return not_json()
         field_errors = _field_errors(error)
         named = ", ".join(f"{item.location} '{item.field}'" for item in field_errors)
         return client_error(
@@ -138,10 +147,6 @@ def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
                 headers={"Retry-After": "2"},
             )
         )
-
-    @app.exception_handler(UnsupportedMediaTypeError)
-    def unsupported_media_type(error: UnsupportedMediaTypeError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, str(error)))
 
     @app.exception_handler(PayloadTooLargeError)
     def too_large(error: PayloadTooLargeError) -> Response[str]:

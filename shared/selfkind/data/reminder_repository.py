@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from selfkind.data.base import Repository
-from selfkind.data.keys import DUE_INDEX, DUE_SHARDS, REMINDER_PREFIX, reminder_sk, user_from_pk
+from selfkind.data.keys import DUE_INDEX, DUE_SHARDS, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
 from selfkind.models.reminders import StoredReminder
 
 
@@ -38,18 +38,24 @@ def _reminder(item: dict[str, Any]) -> StoredReminder:
     )
 
 
+def reminder_item(user_id: str, reminder: StoredReminder) -> dict[str, Any]:
+    """The stored form: the settings as JSON, and the index attributes while enabled."""
+    item: dict[str, Any] = {
+        "pk": {"S": user_pk(user_id)},
+        "sk": {"S": reminder_sk(reminder.reminder_id)},
+        "doc": {"S": reminder.model_dump_json(exclude={"next_fire_at", "last_sent_at"})},
+    }
+    if reminder.enabled and reminder.next_fire_at:
+        item["due_shard"] = {"S": _shard(user_id, reminder.reminder_id)}
+        item["due_at"] = {"S": _iso(reminder.next_fire_at)}
+    if reminder.last_sent_at:
+        item["last_sent_at"] = {"S": _iso(reminder.last_sent_at)}
+    return item
+
+
 class ReminderRepository(Repository):
     def put(self, user_id: str, reminder: StoredReminder) -> None:
-        item: dict[str, Any] = {
-            **self._key(user_id, reminder_sk(reminder.reminder_id)),
-            "doc": {"S": reminder.model_dump_json(exclude={"next_fire_at", "last_sent_at"})},
-        }
-        if reminder.enabled and reminder.next_fire_at:
-            item["due_shard"] = {"S": _shard(user_id, reminder.reminder_id)}
-            item["due_at"] = {"S": _iso(reminder.next_fire_at)}
-        if reminder.last_sent_at:
-            item["last_sent_at"] = {"S": _iso(reminder.last_sent_at)}
-        self.client.put_item(TableName=self._table_name, Item=item)
+        self.client.put_item(TableName=self._table_name, Item=reminder_item(user_id, reminder))
 
     def get(self, user_id: str, reminder_id: str) -> StoredReminder | None:
         response = self.client.get_item(

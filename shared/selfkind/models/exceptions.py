@@ -70,7 +70,3 @@ class PayloadTooLargeError(SelfkindError):
 
 class UnauthenticatedError(SelfkindError):
     """No verified identity on a route that needs one."""
-
-
-class UnsupportedMediaTypeError(SelfkindError):
-    """A request body that is not JSON."""
