@@ -7,25 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from selfkind.data.clients import dynamodb_client
+from selfkind.data.base import Repository
 from selfkind.data.keys import user_pk
 
 if TYPE_CHECKING:
-    from types_boto3_dynamodb import DynamoDBClient
+    pass
 
 _BATCH_WRITE_LIMIT = 25
 _UNPROCESSED_RETRIES = 6
 
 
-class AccountRepository:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self._table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
+class AccountRepository(Repository):
     def erase(self, user_id: str) -> int:
         """Deletes every item of the user; safe to repeat. Returns how many items were deleted."""
         deleted = 0

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from selfkind.data.clients import dynamodb_client
+from selfkind.data.base import Repository
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
 from selfkind.models.exceptions import HeadMovedError, SyncConflictError
 from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
 
 if TYPE_CHECKING:
-    from types_boto3_dynamodb import DynamoDBClient
+    pass
 
 _BATCH_GET_LIMIT = 100
 _UNPROCESSED_RETRIES = 6
@@ -67,15 +67,7 @@ def record_item(pk: str, write: RecordWrite, expires_at: str) -> dict[str, Any]:
     return item
 
 
-class SyncRepository:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self._table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
+class SyncRepository(Repository):
     def read_head(self, user_id: str) -> SyncHead:
         response = self.client.get_item(
             TableName=self._table_name,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.dispatch import DueOccurrence
@@ -33,6 +35,7 @@ from selfkind.domain.reminder_content import (
 from selfkind.domain.reminders import pacing_for
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
 from selfkind.domain.sync import SyncStore
+from selfkind.models.catalog import Language
 from selfkind.models.reminders import (
     Engagement,
     NotificationRecord,
@@ -127,60 +130,33 @@ def prepare(stores: Stores, due: DueOccurrence, now: datetime) -> Prepared | Out
     if claim is Claim.DAILY_CAP:
         return Outcome("skipped", Skip.DAILY_CAP)
     targets = [device for device in devices if device.device_id not in delivered]
-    data = {
-        "type": reminder.kind.value,
-        "notification_id": due.notification_id,
-        "reminder_id": reminder.reminder_id,
-    }
-    pushes: list[Push] = []
+    kind = reminder.kind.value
+    data = {"type": kind, "notification_id": due.notification_id, "reminder_id": reminder.reminder_id}
+    body: Callable[[Language], str]
     if reminder.kind is ReminderKind.AFFIRMATION:
         choice = choose_affirmation(_own_affirmations(stores.sync, user_id), engagement)
         engagement = remember_affirmation(engagement, choice)
-        for device in targets:
-            language = device_language(device.locale)
-            pushes.append(
-                _push(
-                    device.device_id,
-                    device.fid,
-                    device.token,
-                    TITLES[("affirmation", language)],
-                    choice.text(language),
-                    {**data, "affirmation_id": choice.affirmation_id},
-                    "affirmation",
-                )
-            )
+        data["affirmation_id"], body = choice.affirmation_id, choice.text
     else:
         exercise = choose_exercise(engagement)
         engagement = remember_exercise(engagement, exercise)
-        for device in targets:
-            language = device_language(device.locale)
-            pushes.append(
-                _push(
-                    device.device_id,
-                    device.fid,
-                    device.token,
-                    TITLES[("practice", language)],
-                    practice_body(exercise, language),
-                    {**data, "exercise_id": exercise.id},
-                    "practice",
-                )
+        data["exercise_id"], body = exercise.id, partial(practice_body, exercise)
+    pushes = []
+    for device in targets:
+        language = device_language(device.locale)
+        # firebase-admin 7.7 deprecates Message.token for Message.fid: the FID when the device gave one.
+        pushes.append(
+            Push(
+                device_id=device.device_id,
+                fid=device.fid,
+                token=None if device.fid else device.token,
+                title=TITLES[(kind, language)],
+                body=body(language),
+                data=data,
+                kind=kind,
             )
+        )
     return Prepared(due, claim is Claim.CLAIMED, delivered, pushes, engagement)
-
-
-def _push(
-    device_id: str, fid: str | None, token: str | None, title: str, body: str, data: dict[str, str], kind: str
-) -> Push:
-    # firebase-admin 7.7 deprecates Message.token for Message.fid: the FID when the device gave one.
-    return Push(
-        device_id=device_id,
-        fid=fid,
-        token=None if fid else token,
-        title=title,
-        body=body,
-        data=data,
-        kind=kind,
-    )
 
 
 def _own_affirmations(sync: SyncStore, user_id: str) -> list[OwnAffirmation]:

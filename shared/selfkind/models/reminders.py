@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from enum import StrEnum
 from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -44,9 +45,11 @@ def _known_zone(name: str) -> str:
     return name
 
 
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", re.ASCII)
+
+
 def _clock(value: str) -> str:
-    hours, _, minutes = value.partition(":")
-    if len(value) != 5 or not (hours.isdigit() and minutes.isdigit()) or int(hours) > 23 or int(minutes) > 59:
+    if not _CLOCK.match(value):
         raise ValueError("must be a 24-hour time HH:MM")
     return value
 
@@ -69,16 +72,17 @@ class DeviceRegistration(BaseModel):
 
     platform: Platform
     token: Annotated[str, Field(min_length=8, max_length=4096)] | None = None
-    fid: Annotated[str, Field(min_length=8, max_length=256)] | None = None
+    fid: Annotated[str, Field(min_length=8, max_length=256)] | None = Field(default=None, validate_default=True)
     timezone: TimeZoneName
     locale: Locale
     app_version: Annotated[str, Field(min_length=1, max_length=40)]
 
-    @model_validator(mode="after")
-    def _needs_a_target(self) -> DeviceRegistration:
-        if not self.token and not self.fid:
+    @field_validator("fid", mode="after")
+    @classmethod
+    def _needs_a_target(cls, fid: str | None, info: ValidationInfo) -> str | None:
+        if not fid and not info.data.get("token"):
             raise ValueError("at least one of token or fid is required")
-        return self
+        return fid
 
 
 class Device(BaseModel):
