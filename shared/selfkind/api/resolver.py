@@ -45,6 +45,8 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     field_errors = []
     for item in error.errors():
         location, *path = item.get("loc", ()) or ("request",)
+        if item.get("type") == "json_invalid":
+            path = []  # the position in the text is no field name
         parts = [str(part) if isinstance(part, int) or _FIELD_NAME.match(str(part)) else "*" for part in path]
         field_errors.append(FieldError(location=str(location), field=".".join(parts), message=item["msg"]))
     return field_errors

@@ -37,6 +37,8 @@ def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
 def register_device(
     devices: DeviceStore, user_id: str, device_id: str, registration: DeviceRegistration, now: datetime
 ) -> Device:
+    if not registration.token and not registration.fid:
+        raise InvalidInputError.single("body", "token", "at least one of token or fid is required")
     device = StoredDevice(device_id=device_id, refreshed_at=now, **registration.model_dump())
     devices.put(user_id, device)
     return device.public()

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -72,17 +72,10 @@ class DeviceRegistration(BaseModel):
 
     platform: Platform
     token: Annotated[str, Field(min_length=8, max_length=4096)] | None = None
-    fid: Annotated[str, Field(min_length=8, max_length=256)] | None = Field(default=None, validate_default=True)
+    fid: Annotated[str, Field(min_length=8, max_length=256)] | None = None
     timezone: TimeZoneName
     locale: Locale
     app_version: Annotated[str, Field(min_length=1, max_length=40)]
-
-    @field_validator("fid", mode="after")
-    @classmethod
-    def _needs_a_target(cls, fid: str | None, info: ValidationInfo) -> str | None:
-        if not fid and not info.data.get("token"):
-            raise ValueError("at least one of token or fid is required")
-        return fid
 
 
 class Device(BaseModel):
@@ -179,8 +172,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     quiet_hours: QuietHours | None = None
-    max_per_day: Annotated[int, Field(ge=1, le=24)] = DEFAULT_MAX_PER_DAY
-    paused_until: datetime | None = None
+    max_per_day: Annotated[StrictInt, Field(ge=1, le=24)] = DEFAULT_MAX_PER_DAY
+    paused_until: AwareDatetime | None = None
     gentle_pacing: bool = True
 
 
