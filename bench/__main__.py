@@ -66,10 +66,10 @@ def _bench_functions(aws: EmbeddedAws) -> None:
     references = local_references(aws.resource_names)
     print(f"Cold start: imports + first invocation, median of {COLD_RUNS} fresh processes.")
     print(f"Warm: median of {WARM_RUNS} invocations. Baseline: a handler importing only boto3 and the Logger.\n")
-    print(f"{'function':<22}{'cold ms':>9}{'x baseline':>12}{'warm ms':>9}   goal")
+    print(f"{'function':<28}{'cold ms':>9}{'x baseline':>12}{'warm ms':>9}   goal")
     baseline_event = next(iter(SAMPLE_EVENTS.values()))
     base_cold, base_warm = _measure(BASELINE, "lambda_handler", baseline_event, {"POWERTOOLS_TRACE_DISABLED": "true"})
-    print(f"{'baseline':<22}{base_cold:>9.1f}{1.0:>12.2f}{base_warm:>9.3f}")
+    print(f"{'baseline':<28}{base_cold:>9.1f}{1.0:>12.2f}{base_warm:>9.3f}")
     for name, event_file in SAMPLE_EVENTS.items():
         function = functions()[name]
         environment = function_environment(function, references, endpoint_url=aws.endpoint_url)
@@ -82,7 +82,7 @@ def _bench_functions(aws: EmbeddedAws) -> None:
             ratio_goal, warm_goal = GOALS[name]
             verdict = "met" if ratio <= ratio_goal and warm < warm_goal else "MISSED"
             goal = f"cold <= {ratio_goal}x, warm < {warm_goal} ms: {verdict}"
-        print(f"{name:<22}{cold:>9.1f}{ratio:>12.2f}{warm:>9.3f}   {goal}")
+        print(f"{name:<28}{cold:>9.1f}{ratio:>12.2f}{warm:>9.3f}   {goal}")
     print(f"\nOn Lambda with active tracing, the X-Ray SDK import adds {_xray_import_ms():.0f} ms to the first")
     print("traced invocation (tracing is off here, as Powertools turns it off outside Lambda).")
 
