@@ -50,7 +50,7 @@ stores = account.AccountStores(
     NotificationRepository(table),
     AccountRepository(table),
 )
-app = create_resolver(metrics)
+app = create_resolver(metrics, logger)
 JWT: list[dict[str, list[str]]] = [{"jwt": []}]
 NO_CONTENT: dict[int, OpenAPIResponse] = {204: {"description": "Done"}}
 Id = Annotated[ResourceId, Path()]

@@ -36,7 +36,7 @@ logger = Logger()
 tracer = create_tracer()
 metrics = Metrics()
 settings = CatalogSettings.from_environment()
-app = create_resolver(metrics)
+app = create_resolver(metrics, logger)
 
 
 def _language() -> Language:

@@ -31,7 +31,7 @@ metrics = Metrics()
 settings = SyncSettings.from_environment()
 store = SyncRepository(settings.table_name)
 profile = ProfileRepository(settings.table_name)
-app = create_resolver(metrics)
+app = create_resolver(metrics, logger)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

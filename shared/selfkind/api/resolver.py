@@ -33,9 +33,6 @@ from selfkind.models.exceptions import (
 from selfkind.models.problem import FieldError
 from selfkind.models.sync import Conflict
 
-logger = Logger(child=True)
-
-
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -69,7 +66,7 @@ def _has_non_json_body(event: APIGatewayProxyEventV2) -> bool:
     return bool(event.body) and media_type not in ("", "application/json")
 
 
-def create_resolver(metrics: Metrics) -> APIGatewayHttpResolver:
+def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.use(middlewares=[_reject_unknown_query_parameters])
 
