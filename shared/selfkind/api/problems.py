@@ -12,8 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 )
 from pydantic import BaseModel
 
-from selfkind.models.problem import FieldError, Problem
-from selfkind.models.sync import Conflict
+from selfkind.models.problem import Conflict, FieldError, Problem
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://selfkind.app/problems/"

@@ -30,8 +30,7 @@ from selfkind.models.exceptions import (
     SyncConflictError,
     UnauthenticatedError,
 )
-from selfkind.models.problem import FieldError
-from selfkind.models.sync import Conflict
+from selfkind.models.problem import Conflict, FieldError
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

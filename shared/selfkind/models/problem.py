@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from selfkind.models.sync import Conflict
+
+class Conflict(BaseModel):
+    """A record changed on the server since the client's last pull."""
+
+    table: str
+    id: str
 
 
 class FieldError(BaseModel):

@@ -168,11 +168,6 @@ class SyncHead(BaseModel):
     day_seqs: dict[str, int] = {}
 
 
-class Conflict(BaseModel):
-    table: str
-    id: str
-
-
 class PullPage(BaseModel):
     """What a pull returns, with the records as raw JSON strings (spliced, never re-parsed)."""
 
