@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
-import boto3
-from moto import mock_aws
-
 from bench.dynamodb_counter import RequestCounter
-from devstack.aws import LOCAL_REGION, create_tables
+from bench.moto_table import batch_put, moto_table
 from selfkind.data.reminder_repository import ReminderRepository, reminder_item
 from selfkind.domain.dispatch import tick
 from selfkind.models.reminders import ReminderKind, StoredReminder
@@ -41,19 +37,11 @@ def _seed(client: object, table: str) -> None:
             next_fire_at=TICK - timedelta(minutes=n % 10) if due else TICK + timedelta(hours=1 + n % 20),
         )
         items.append(reminder_item(f"user{n}", reminder))
-    for start in range(0, len(items), 25):
-        client.batch_write_item(  # type: ignore[attr-defined]
-            RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
-        )
+    batch_put(client, table, items)
 
 
 def run() -> None:
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": LOCAL_REGION}
-    )
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=LOCAL_REGION)
-        table = create_tables(client)["Table"]
+    with moto_table() as (client, table):
         _seed(client, table)
         counter = RequestCounter(client)
         queue = _CountingQueue()

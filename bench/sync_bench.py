@@ -4,15 +4,11 @@ and requests per push of 1, 99 and 1,000 records."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-from moto import mock_aws
-
 from bench.dynamodb_counter import RequestCounter
-from devstack.aws import LOCAL_REGION, create_tables
+from bench.moto_table import batch_put, moto_table
 from selfkind.data.keys import SYNC_HEAD_SK, user_pk
 from selfkind.data.sync_repository import SyncRepository, record_item
 from selfkind.domain import sync
@@ -37,8 +33,7 @@ def _entry(record_id: str) -> RecordChange:
 
 
 def _fill(client: Any, table: str, user: str, entries: int) -> None:
-    """Seeds a journal with batch writes in the repository's own item format (moto copies the whole
-    table on every transaction, so seeding 10,000 entries through pushes would take far too long)."""
+    """Seeds a journal in the repository's own item format."""
     writes = [
         RecordWrite(change=_entry(f"{user}-{n}"), seq=n + 2, created_seq=n + 2, created_base=1, expected_seq=None)
         for n in range(entries)
@@ -53,8 +48,7 @@ def _fill(client: Any, table: str, user: str, entries: int) -> None:
             "day_seqs": {"S": day_seqs},
         }
     )
-    for start in range(0, len(items), 25):
-        client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]})
+    batch_put(client, table, items)
 
 
 def _pull_last_ten(store: SyncRepository, counter: RequestCounter, user: str) -> tuple[int, int]:
@@ -67,12 +61,7 @@ def _pull_last_ten(store: SyncRepository, counter: RequestCounter, user: str) ->
 
 
 def run() -> None:
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": LOCAL_REGION}
-    )
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=LOCAL_REGION)
-        table = create_tables(client)["Table"]
+    with moto_table() as (client, table):
         store = SyncRepository(table, client)
         counter = RequestCounter(client)
         push_figures = [_push(store, counter, records) for records in (1, 99, 1000)]
