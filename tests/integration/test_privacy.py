@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -15,10 +16,21 @@ from tests.sync_client import Device, changes, journal_entry
 SECRET = "my-very-private-words-7f3a"
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_sync_writes_none_of_the_users_words_to_its_output(
     invoke: Callable[[str], Handler], capsys: pytest.CaptureFixture[str]
 ) -> None:
     sync = invoke("SyncFunction")
+    records = _Records()
+    logging.getLogger("sync").addHandler(records)  # wherever the Logger's own handler writes
     device = Device(sync, "ana")
     device.pull()
     note = {
@@ -39,29 +51,37 @@ def test_sync_writes_none_of_the_users_words_to_its_output(
     bad = changes(created=[journal_entry("e2", body=SECRET, mood="not a number")])
     assert device.push(bad)["statusCode"] == 400
 
+    logging.getLogger("sync").removeHandler(records)
     output = capsys.readouterr()
-    assert output.out  # logs and metrics were written...
-    assert SECRET not in output.out + output.err  # ...without the user's words
+    logged = " ".join(str(vars(record)) for record in records.records)
+    assert "Pushed" in logged  # logs and metrics were written...
+    assert "SyncPushes" in output.out
+    assert SECRET not in logged + output.out + output.err  # ...without the user's words
 
 
 def test_an_unexpected_error_logs_no_message_and_answers_no_detail(
-    invoke: Callable[[str], Handler], capsys: pytest.CaptureFixture[str], mocker: MockerFixture
+    invoke: Callable[[str], Handler], mocker: MockerFixture
 ) -> None:
     account = invoke("AccountFunction")
+    records = _Records()
+    logging.getLogger("account").addHandler(records)  # the Powertools Logger of service "account"
     mocker.patch("selfkind.domain.reminders.register_device", side_effect=ValueError(f"token {SECRET} rejected"))
     device = {"platform": "ios", "token": SECRET, "timezone": "UTC", "locale": "en", "app_version": "1"}
-
-    response = account(
-        http_api_event(
-            "PUT",
-            "/v1/devices/d1",
-            body=json.dumps(device),
-            headers={"content-type": "application/json"},
-            claims={"sub": "ana"},
-        )
+    event = http_api_event(
+        "PUT",
+        "/v1/devices/d1",
+        body=json.dumps(device),
+        headers={"content-type": "application/json"},
+        claims={"sub": "ana"},
     )
 
+    try:
+        response = account(event)
+    finally:
+        logging.getLogger("account").removeHandler(records)
+
     assert response["statusCode"] == 500
-    output = capsys.readouterr()
-    assert "Unhandled error" in output.out
-    assert SECRET not in response["body"] + output.out + output.err
+    [logged] = [record for record in records.records if record.getMessage() == "Unhandled error"]
+    assert vars(logged)["error_type"] == "ValueError"
+    assert "register_device" in vars(logged)["frames"] or "put_device" in vars(logged)["frames"]
+    assert SECRET not in response["body"] + str(vars(logged))
