@@ -32,7 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     now = ScheduledTick.model_validate(event).scheduled_time.astimezone(UTC)
     report = tick(reminders, queue, now)
     metrics.add_metric(name="RemindersDue", unit=MetricUnit.Count, value=report.due)
-    metrics.add_metric(name="RemindersEnqueued", unit=MetricUnit.Count, value=len(report.enqueued))
+    metrics.add_metric(name="RemindersEnqueued", unit=MetricUnit.Count, value=report.enqueued)
     metrics.add_metric(name="RemindersTooLate", unit=MetricUnit.Count, value=report.stale)
-    logger.info("Tick", scheduled_time=now.isoformat(), due=report.due, enqueued=len(report.enqueued))
-    return {"due": len(report.enqueued), "stale": report.stale}
+    logger.info("Tick", scheduled_time=now.isoformat(), due=report.due, enqueued=report.enqueued)
+    return {"due": report.enqueued, "stale": report.stale}

@@ -319,3 +319,18 @@ def test_push_messages_follow_fcm_conventions(world: ReminderWorld) -> None:
     assert int(headers["apns-expiration"]) > datetime.now(UTC).timestamp()
     assert set(message["data"]) == {"type", "notification_id", "reminder_id", "affirmation_id"}
     assert all(isinstance(value, str) for value in message["data"].values())
+
+
+def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world: ReminderWorld) -> None:
+    world.device("ana", "old", fid="fid-old-00001", refreshed=datetime.now(UTC) - timedelta(days=271))
+    world.device("ana", "recent", fid="fid-new-00001", refreshed=datetime.now(UTC) - timedelta(days=269))
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+
+    world.tick(MONDAY_8AM)
+
+    assert [push["message"]["fid"] for push in world.pushes()] == ["fid-new-00001"]
+    item = boto3.client("dynamodb").get_item(
+        TableName=world.table, Key={"pk": {"S": "USER#ana"}, "sk": {"S": "DEVICE#old"}}
+    )["Item"]
+    expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
+    assert expires_at < datetime.now(UTC)  # the table's TTL removes it

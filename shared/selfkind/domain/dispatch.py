@@ -7,7 +7,6 @@ than once (repeated or overlapping ticks); the sender's claim makes each one go 
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -78,5 +77,5 @@ def tick(reminders: ReminderStore, queue: Queue, now: datetime) -> TickReport:
     queue.send_all(batch.messages)
     for user_id, reminder_id, expected, following in batch.advances:
         reminders.advance(user_id, reminder_id, expected, following)
-    report.enqueued = [json.loads(message)["reminder_id"] for message in batch.messages]
+    report.enqueued = len(batch.messages)
     return report

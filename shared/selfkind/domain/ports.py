@@ -4,7 +4,7 @@ adapters/), so the domain stays free of boto3 and firebase_admin."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -93,4 +93,4 @@ class Queue(Protocol):
 class TickReport:
     due: int = 0
     stale: int = 0
-    enqueued: list[str] = field(default_factory=list)
+    enqueued: int = 0

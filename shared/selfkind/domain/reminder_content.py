@@ -6,9 +6,10 @@ Never journal text: the only user writing a push may carry is the user's own aff
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from selfkind.content import load_catalog_content
-from selfkind.models.catalog import Category, ExerciseContent, Language
+from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent, Language
 from selfkind.models.reminders import Engagement
 
 RECENT_WINDOW = 7  # no affirmation repeats within the last 7 when at least 8 are available
@@ -42,8 +43,12 @@ class AffirmationChoice:
     def text(self, language: Language) -> str:
         if self.own_text is not None:
             return self.own_text
-        catalog = {item.id: item for item in load_catalog_content().affirmations}
-        return catalog[self.affirmation_id].text.in_language(language)
+        return _catalog_affirmations()[self.affirmation_id].text.in_language(language)
+
+
+@cache
+def _catalog_affirmations() -> dict[str, AffirmationContent]:
+    return {item.id: item for item in load_catalog_content().affirmations}
 
 
 def device_language(locale: str) -> Language:
@@ -54,7 +59,7 @@ def device_language(locale: str) -> Language:
 def choose_affirmation(own: list[OwnAffirmation], engagement: Engagement) -> AffirmationChoice:
     """The user's own affirmations at least as often as catalog ones (when they have any unused one),
     and none of the last 7 again while at least 8 are available."""
-    catalog_ids = [item.id for item in load_catalog_content().affirmations]
+    catalog_ids = list(_catalog_affirmations())
     available = len(own) + len(catalog_ids)
     recent = set(engagement.recent_affirmations[-RECENT_WINDOW:]) if available > RECENT_WINDOW else set()
     fresh_own = [item for item in own if item.affirmation_id not in recent]

@@ -131,26 +131,24 @@ class ReminderRequest(BaseModel):
     enabled: bool = True
 
 
-class StoredReminder(BaseModel):
+class _ReminderSchedule(BaseModel):
     reminder_id: str
     kind: ReminderKind
     local_time: str
     days: list[str]
     timezone: str
     enabled: bool
+    next_fire_at: datetime | None = Field(default=None, description="The next time it fires, UTC; null while disabled.")
+
+
+class StoredReminder(_ReminderSchedule):
     created_at: datetime
-    next_fire_at: datetime | None = None  # None while disabled
     last_sent_at: datetime | None = None
 
 
-class Reminder(BaseModel):
-    reminder_id: str
-    kind: ReminderKind
-    local_time: str
-    days: list[str]
-    timezone: str
-    enabled: bool
-    next_fire_at: datetime | None = Field(description="The next time it fires, UTC; null while disabled.")
+class Reminder(_ReminderSchedule):
+    """A reminder as the API shows it, with the pacing gentle pacing gives it now."""
+
     pacing: Pacing
 
 

@@ -195,10 +195,6 @@ def _json_string(value: str) -> str:
     return f'"{value}"'
 
 
-def empty_changes() -> dict[str, Any]:
-    return {table: {"created": [], "updated": [], "deleted": []} for table in SYNCED_TABLES}
-
-
 def parse_pull_query(
     user_id: str, last_pulled_at: str | None, schema_version: int, migration: str | None
 ) -> PullRequest:
