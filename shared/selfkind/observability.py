@@ -7,12 +7,13 @@ SDK is imported on first use, and not at all where Powertools disables tracing (
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from functools import cached_property
 from typing import Any, cast
 
-from aws_lambda_powertools import Tracer
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.tracing.base import BaseProvider
 
 
@@ -62,3 +63,27 @@ def create_tracer() -> Tracer:
     if tracer.disabled:
         tracer.provider = cast(BaseProvider, _DisabledProvider())
     return tracer
+
+
+Dimensions = tuple[tuple[str, str], ...]
+
+
+def emit_counts(metrics: Metrics, name: str, counts: Mapping[Dimensions, int]) -> None:
+    """One EMF record per dimension set: outcomes and reasons are dimensions, never part of a name.
+
+    Powertools' Metrics carries one dimension set per flush; single_metric writes its own record, with
+    the function's service dimension kept, so `name` can be broken down by outcome in CloudWatch.
+    """
+    service = {"service": metrics.service} if metrics.service else {}
+    for dimensions, value in counts.items():
+        if not value:
+            continue
+        with single_metric(
+            name=name,
+            unit=MetricUnit.Count,
+            value=value,
+            namespace=metrics.namespace,
+            default_dimensions={**service, **metrics.default_dimensions},
+        ) as metric:
+            for key, dimension_value in dimensions:
+                metric.add_dimension(key, dimension_value)
