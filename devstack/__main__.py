@@ -8,15 +8,19 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from devstack.auth import LocalIssuer
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
+from devstack.fcm_faults import inject_fcm_faults
 from devstack.gateway import Gateway, serve
+from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import FunctionPool, function_environment, local_references
-from devstack.template import REPO_ROOT, functions, http_routes
+from devstack.template import REPO_ROOT, functions, http_routes, queue_visibility_timeout
 from devstack.ticker import LocalTicker
 
 
@@ -28,46 +32,53 @@ def _openapi_document() -> str:
     ).stdout
 
 
-def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn]:
+def _done(action: Callable[[], None]) -> tuple[int, dict[str, Any]]:
+    action()
+    return 200, {}
+
+
+def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambdaApi]:
     started = time.monotonic()
     fcm = FcmStandIn.start()
     aws = EmbeddedAws.start(secret_values={"FirebaseServiceAccount": json.dumps(fcm.service_account)})
     references = local_references(aws.resource_names)
-    # Local-only configuration: firebase-admin reaches the FCM stand-in instead of Google.
+    pools: dict[str, FunctionPool] = {}
+    lambda_api = LocalLambdaApi(pools).start()
+    # Local-only configuration: functions invoke each other through the local Lambda API, and
+    # firebase-admin reaches the FCM stand-in instead of Google.
+    everywhere = {"AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url}
     overrides = {"ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template}}
-    pools = {
-        name: FunctionPool(function, function_environment(function, references, aws.endpoint_url, overrides.get(name)))
-        for name, function in functions().items()
-    }
+    for name, function in functions().items():
+        environment = function_environment(function, references, aws.endpoint_url, everywhere | overrides.get(name, {}))
+        pools[name] = FunctionPool(function, environment)
     issuer = LocalIssuer(issuer=f"http://127.0.0.1:{port}/_local")
     gateway = Gateway(routes=http_routes(), pools=pools, issuer=issuer, openapi_document=_openapi_document)
     ticker = LocalTicker(
         pools=pools,
+        lambda_api=lambda_api,
         sqs=aws.client("sqs"),
         queue_url=references["ReminderQueue"],
         queue_arn=references["ReminderQueue.Arn"],
+        visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
     )
-
-    def clear_fcm(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        fcm.clear()
-        return 200, {}
-
     gateway.local_routes |= {
         ("POST", "/_local/token"): lambda body: (200, {"token": issuer.issue(str(body["sub"]))}),
         ("POST", "/_local/tick"): lambda body: (200, ticker.tick(str(body["time"]))),
         ("GET", "/_local/fcm/messages"): lambda _: (200, {"items": fcm.messages()}),
-        ("DELETE", "/_local/fcm/messages"): clear_fcm,
+        ("DELETE", "/_local/fcm/messages"): lambda _: _done(fcm.clear),
+        ("POST", "/_local/fcm/faults"): lambda body: inject_fcm_faults(fcm, body),
+        ("DELETE", "/_local/fcm/faults"): lambda _: _done(fcm.clear_faults),
     }
     elapsed = time.monotonic() - started
     print(f"embedded AWS at {aws.endpoint_url}, FCM stand-in at {fcm.base_url}, {len(pools)} functions, {elapsed:.1f}s")
-    return gateway, aws, fcm
+    return gateway, aws, fcm, lambda_api
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Selfkind stack locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     port = parser.parse_args().port
-    gateway, aws, fcm = build_stack(port)
+    gateway, aws, fcm, lambda_api = build_stack(port)
     server = serve(gateway, port)
     base = f"http://127.0.0.1:{port}"
     print(
@@ -89,6 +100,7 @@ def main() -> None:
         server.server_close()
         for pool in gateway.pools.values():
             pool.stop()
+        lambda_api.stop()
         aws.stop()
         fcm.stop()
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION
-from devstack.template import REPO_ROOT, FunctionDefinition, parameter_defaults, resolve
+from devstack.template import REPO_ROOT, FunctionDefinition, functions, parameter_defaults, resolve
 
 
 class InvocationError(Exception):
@@ -42,7 +42,10 @@ def function_environment(
 
 
 def local_references(resource_names: dict[str, str]) -> dict[str, str]:
-    return {**parameter_defaults(), **resource_names, "AWS::Region": LOCAL_REGION}
+    """What the template's intrinsics resolve to locally: parameter defaults, resource names, and each
+    function's name (its logical id, as AWS_LAMBDA_FUNCTION_NAME says locally)."""
+    function_names = {name: name for name in functions()}
+    return {**parameter_defaults(), **function_names, **resource_names, "AWS::Region": LOCAL_REGION}
 
 
 @dataclass

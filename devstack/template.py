@@ -149,3 +149,8 @@ def resolve(value: Any, references: dict[str, str]) -> Any:
 def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, str]:
     template = template or load_template()
     return {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
+
+
+def queue_visibility_timeout(logical_id: str, template: dict[str, Any] | None = None) -> int:
+    queue = resources_of_type(template or load_template(), "AWS::SQS::Queue")[logical_id]
+    return int(queue["Properties"].get("VisibilityTimeout", 30))

@@ -1,21 +1,28 @@
-"""`POST /_local/tick`: what EventBridge Scheduler and the SQS event source do, on demand.
+"""`POST /_local/tick`: what EventBridge Scheduler, Lambda's asynchronous invocations and the SQS event
+source do, on demand, at a given time.
 
-Runs the scheduler function with the input the schedule would send at that time, then drains the queue
-through the sender function in batches, as Lambda's SQS poller would: a message is deleted once its
-batch succeeded, and stays (until its visibility timeout) when reported as a batch item failure.
+Runs the scheduler function with the input the schedule would send at that time, waits for the shard
+workers it started, then drains the queue through the sender function in batches, as Lambda's SQS
+poller would: a message is deleted once its batch succeeded, and stays when reported as a batch item
+failure. Such a message comes back after the queue's visibility timeout, counted in the ticks' own
+time: a later tick at or past that time makes it visible again before draining.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from devstack.events import scheduler_event, sqs_event
+from devstack.lambda_api import LocalLambdaApi
+from devstack.runtime import InvocationError
 
 SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
+_SENDER_BATCH = 10
 
 
 class Invocable(Protocol):
@@ -25,19 +32,45 @@ class Invocable(Protocol):
 @dataclass
 class LocalTicker:
     pools: Mapping[str, Invocable]
+    lambda_api: LocalLambdaApi
     sqs: Any
     queue_url: str
     queue_arn: str
+    visibility_timeout: timedelta
+    _returning: dict[str, datetime] = field(default_factory=dict)  # receipt handle -> visible again at
 
     def tick(self, scheduled_time: str) -> dict[str, int]:
-        scheduled = self.pools[SCHEDULER].invoke(scheduler_event(scheduled_time))
+        now = datetime.fromisoformat(scheduled_time)
+        self.pools[SCHEDULER].invoke(scheduler_event(scheduled_time))
+        workers = self.lambda_api.wait_idle()
+        failed = [w for w in workers if w.error is not None]
+        if failed:  # on Lambda, the on-failure destination records it; here the tick answers 500
+            raise InvocationError(f"{len(failed)} worker invocation(s) failed: {failed[0].error}")
+        due = sum(int(w.result["enqueued"]) for w in workers)  # occurrences due to be delivered now
+        self._return_retried(now)
+        totals = self._drain(now)
+        return {
+            "due": due,
+            "sent": totals["sent"],
+            "failed": totals["failed"] + totals["retry"],
+            "skipped": totals["skipped"],
+            "expired": totals["expired"],
+        }
+
+    def _return_retried(self, now: datetime) -> None:
+        for handle, visible_at in list(self._returning.items()):
+            if visible_at <= now:
+                del self._returning[handle]
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+
+    def _drain(self, now: datetime) -> Counter[str]:
         totals: Counter[str] = Counter()
         while True:
             received = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"]
+                QueueUrl=self.queue_url, MaxNumberOfMessages=_SENDER_BATCH, AttributeNames=["ApproximateReceiveCount"]
             ).get("Messages", [])
             if not received:
-                break
+                return totals
             batch = [
                 {
                     "messageId": m["MessageId"],
@@ -51,11 +84,7 @@ class LocalTicker:
             totals.update(result.get("outcomes", {}))
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
             for message in batch:
-                if message["messageId"] not in failed:
+                if message["messageId"] in failed:
+                    self._returning[message["receiptHandle"]] = now + self.visibility_timeout
+                else:
                     self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["receiptHandle"])
-        return {
-            "due": int(scheduled["due"]),
-            "sent": totals["sent"],
-            "failed": totals["failed"],
-            "skipped": totals["skipped"],
-        }

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, create_queues, create_secrets, create_tables
 from devstack.fcm import FcmStandIn
+from devstack.lambda_api import LocalLambdaApi
 from devstack.lambda_context import LocalLambdaContext
 from devstack.openapi import load_function_module
 from devstack.runtime import function_environment, local_references
@@ -35,14 +36,33 @@ def fcm() -> Iterator[FcmStandIn]:
     standin.stop()
 
 
+@pytest.fixture(scope="session")
+def lambda_api() -> Iterator[LocalLambdaApi]:
+    """Lambda's Invoke API for functions that start others (the scheduler its workers); tests put the
+    functions it serves into `lambda_functions`. One for the session: boto3's client is cached."""
+    api = LocalLambdaApi(_LAMBDA_FUNCTIONS).start()
+    yield api
+    api.stop()
+
+
+_LAMBDA_FUNCTIONS: dict[str, Any] = {}
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn) -> Iterator[dict[str, str]]:
+def lambda_functions(lambda_api: LocalLambdaApi) -> Iterator[dict[str, Any]]:
+    yield _LAMBDA_FUNCTIONS
+    _LAMBDA_FUNCTIONS.clear()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn, lambda_api: LocalLambdaApi) -> Iterator[dict[str, str]]:
     """Moto's in-process AWS with the template's tables, queues and secrets; yields the references
     (logical id -> table name, queue URL or secret ARN; "<id>.Arn" -> ARN)."""
     for name, value in LOCAL_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_api.endpoint_url)  # the only service not in moto
     fcm.clear()
     fcm.latency_seconds = 0.0
     with mock_aws():
@@ -54,11 +74,21 @@ def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn) -> Iterator[dict[str, 
 
 
 @pytest.fixture
-def load_function(monkeypatch: pytest.MonkeyPatch, aws: dict[str, str], fcm: FcmStandIn) -> Callable[[str], Any]:
+def function_overrides() -> dict[str, str]:
+    """Environment a test sets on top of the template's, for every function it loads afterwards."""
+    return {}
+
+
+@pytest.fixture
+def load_function(
+    monkeypatch: pytest.MonkeyPatch, aws: dict[str, str], fcm: FcmStandIn, function_overrides: dict[str, str]
+) -> Callable[[str], Any]:
     """Loads a function's module as a cold start would: with the template's environment for it."""
 
     def load(logical_id: str) -> Any:
-        overrides = {"FCM_URL_OVERRIDE": fcm.send_url_template} if logical_id == "ReminderSenderFunction" else None
+        overrides = dict(function_overrides)
+        if logical_id == "ReminderSenderFunction":
+            overrides["FCM_URL_OVERRIDE"] = fcm.send_url_template
         environment = function_environment(functions()[logical_id], local_references(aws), None, overrides)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -76,7 +106,11 @@ def invoke(load_function: Callable[[str], Any]) -> Callable[[str], Handler]:
         function = functions()[logical_id]
 
         def call(event: dict[str, Any]) -> dict[str, Any]:
-            context = LocalLambdaContext(function_name=logical_id, memory_limit_in_mb=function.memory_mb)
+            context = LocalLambdaContext(
+                function_name=logical_id,
+                memory_limit_in_mb=function.memory_mb,
+                timeout_seconds=function.timeout_seconds,
+            )
             result: dict[str, Any] = getattr(module, function.handler_name)(event, context)
             return result
 

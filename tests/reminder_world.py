@@ -4,35 +4,48 @@ scheduler and sender handlers, with the queue drained as Lambda's SQS poller wou
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
 
+from devstack.events import sqs_event
 from devstack.fcm import FcmStandIn
+from devstack.lambda_api import LocalLambdaApi
+from devstack.template import queue_visibility_timeout
 from devstack.ticker import LocalTicker
 from selfkind.data.device_repository import DeviceRepository
+from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.domain.schedule import next_occurrence
 from selfkind.models.reminders import ReminderKind, Settings, StoredDevice, StoredReminder, clock_to_time
 from tests.conftest import Handler
 
+# moto's in-memory AWS is not safe for concurrent use: in-process invocations take turns.
+_MOTO_TURN = threading.Lock()
+
 
 @dataclass
-class _Invoker:
+class InProcess:
+    """A function invoked in this process, one invocation at a time."""
+
     handler: Handler
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        return self.handler(event)
+        with _MOTO_TURN:
+            return self.handler(event)
 
 
 @dataclass
 class ReminderWorld:
     aws: dict[str, str]
     fcm: FcmStandIn
+    lambda_api: LocalLambdaApi
     scheduler: Handler
     sender: Handler
 
@@ -44,7 +57,7 @@ class ReminderWorld:
         return DeviceRepository(self.table, boto3.client("dynamodb"))
 
     def reminders(self) -> ReminderRepository:
-        return ReminderRepository(self.table, boto3.client("dynamodb"))
+        return ReminderRepository(self.table, boto3.client("dynamodb"), shards=SHARDS)
 
     def profile(self) -> ProfileRepository:
         return ProfileRepository(self.table, boto3.client("dynamodb"))
@@ -99,20 +112,53 @@ class ReminderWorld:
         self.reminders().put(user, reminder)
         return reminder
 
+    def notifications(self) -> NotificationRepository:
+        return NotificationRepository(self.table, boto3.client("dynamodb"))
+
+    def expire_leases(self, user: str) -> None:
+        """As if the sender holding them had died long enough ago."""
+        client = boto3.client("dynamodb")
+        for record in self.notifications().list(user):
+            client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": f"USER#{user}"}, "sk": {"S": f"NOTIF#{record.notification_id}"}},
+                UpdateExpression="SET lease_until = :past",
+                ExpressionAttributeValues={":past": {"S": "2000-01-01T00:00:00Z"}},
+            )
+
+    def sender_batch(self) -> dict[str, Any]:
+        """One sender invocation over what the queue holds now (the messages are left in the queue)."""
+        sqs = boto3.client("sqs")
+        received = sqs.receive_message(QueueUrl=self.aws["ReminderQueue"], MaxNumberOfMessages=10)["Messages"]
+        for message in received:
+            sqs.change_message_visibility(
+                QueueUrl=self.aws["ReminderQueue"], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        batch = [
+            {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]} for m in received
+        ]
+        return self.sender(sqs_event(batch, self.aws["ReminderQueue.Arn"]))
+
     def settings(self, user: str, settings: Settings) -> None:
         self.profile().put_settings(user, settings)
 
-    def tick(self, at: datetime) -> dict[str, int]:
-        ticker = LocalTicker(
+    @cached_property
+    def ticker(self) -> LocalTicker:
+        # One ticker per world: it remembers when retried messages come back, in the ticks' own time.
+        return LocalTicker(
             pools={
-                "ReminderSchedulerFunction": _Invoker(self.scheduler),
-                "ReminderSenderFunction": _Invoker(self.sender),
+                "ReminderSchedulerFunction": InProcess(self.scheduler),
+                "ReminderSenderFunction": InProcess(self.sender),
             },
+            lambda_api=self.lambda_api,
             sqs=boto3.client("sqs"),
             queue_url=self.aws["ReminderQueue"],
             queue_arn=self.aws["ReminderQueue.Arn"],
+            visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
         )
-        return ticker.tick(at.astimezone(UTC).isoformat())
+
+    def tick(self, at: datetime) -> dict[str, int]:
+        return self.ticker.tick(at.astimezone(UTC).isoformat())
 
     def enqueue(self, user: str, reminder_id: str, occurrence: datetime) -> None:
         body = json.dumps({"user_id": user, "reminder_id": reminder_id, "occurrence": occurrence.isoformat()})
@@ -127,3 +173,4 @@ def local(text: str, zone: str = "America/New_York") -> datetime:
 
 
 DAY = timedelta(days=1)
+SHARDS = 4  # as the world's functions are configured

@@ -45,7 +45,7 @@ table = settings.table_name
 stores = account.AccountStores(
     SyncRepository(table),
     DeviceRepository(table),
-    ReminderRepository(table),
+    ReminderRepository(table, shards=settings.reminder_shards),
     ProfileRepository(table),
     NotificationRepository(table),
     AccountRepository(table),

@@ -1,4 +1,4 @@
-"""The EventBridge schedule's target: hands the reminders due at the scheduled time to the queue."""
+"""The EventBridge schedule's target: splits the tick into one worker invocation per shard."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from selfkind.adapters.sqs import SqsQueue
-from selfkind.data.reminder_repository import ReminderRepository
-from selfkind.domain.dispatch import tick
+from selfkind.adapters.lambda_invoker import WorkerInvoker
+from selfkind.domain.tick import split_tick
 from selfkind.models.reminders import ScheduledTick
 from selfkind.observability import create_tracer
 from selfkind.settings import SchedulerSettings
@@ -20,8 +19,7 @@ logger = Logger()
 tracer = create_tracer()
 metrics = Metrics()
 settings = SchedulerSettings.from_environment()
-reminders = ReminderRepository(settings.table_name)
-queue = SqsQueue(settings.queue_url)
+workers = WorkerInvoker(settings.worker_function_name)
 
 
 @logger.inject_lambda_context
@@ -30,9 +28,8 @@ queue = SqsQueue(settings.queue_url)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     # The scheduled time, not the clock: a late or repeated tick is handled the same way every time.
     now = ScheduledTick.model_validate(event).scheduled_time.astimezone(UTC)
-    report = tick(reminders, queue, now)
-    metrics.add_metric(name="RemindersDue", unit=MetricUnit.Count, value=report.due)
-    metrics.add_metric(name="RemindersEnqueued", unit=MetricUnit.Count, value=report.enqueued)
-    metrics.add_metric(name="RemindersTooLate", unit=MetricUnit.Count, value=report.stale)
-    logger.info("Tick", scheduled_time=now.isoformat(), due=report.due, enqueued=report.enqueued)
-    return {"due": report.enqueued, "stale": report.stale}
+    work = split_tick(now, settings.reminder_shards)
+    workers.dispatch(work)  # raises if a worker could not start: the shards that did start run
+    metrics.add_metric(name="TickShardsDispatched", unit=MetricUnit.Count, value=len(work))
+    logger.info("Tick split", scheduled_time=now.isoformat(), shards=len(work))
+    return {"dispatched": len(work)}

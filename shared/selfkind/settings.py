@@ -29,17 +29,33 @@ class SyncSettings(FunctionSettings):
     idempotency_expiry_seconds: Annotated[int, Field(alias="IDEMPOTENCY_EXPIRY_SECONDS", ge=60, le=86_400)]
 
 
+# The shards of the `due` index: reminders are written into crc32 % shards (selfkind.domain.tick).
+ReminderShards = Annotated[int, Field(alias="REMINDER_SHARDS", ge=1, le=100)]
+
+
 class AccountSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+    reminder_shards: ReminderShards
 
 
 class SchedulerSettings(FunctionSettings):
+    worker_function_name: Annotated[str, Field(alias="WORKER_FUNCTION_NAME", min_length=1)]
+    reminder_shards: ReminderShards
+
+
+class WorkerSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
     queue_url: Annotated[str, Field(alias="QUEUE_URL", min_length=8)]
+    reminder_shards: ReminderShards
+    # Chunks of 100 reminders enqueued and advanced at once: enough to hide DynamoDB's and SQS's latency.
+    concurrency: Annotated[int, Field(alias="WORKER_CONCURRENCY", ge=1, le=64)]
 
 
 class SenderSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
+    reminder_shards: ReminderShards
     firebase_secret_id: Annotated[str, Field(alias="FIREBASE_SECRET_ID", min_length=1)]
+    # A rotated service account reaches warm containers within this many seconds.
+    secret_max_age_seconds: Annotated[int, Field(alias="FIREBASE_SECRET_MAX_AGE_SECONDS", ge=0, le=3600)]
     # Local stack only (the template never sets it): where firebase-admin finds the FCM stand-in.
     fcm_url_override: Annotated[str | None, Field(alias="FCM_URL_OVERRIDE")] = None

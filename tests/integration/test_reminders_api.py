@@ -15,6 +15,7 @@ import pytest
 from devstack.events import http_api_event
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
+from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.reminders import Engagement, NotificationRecord, ReminderKind
 from tests.conftest import Handler
 
@@ -133,9 +134,10 @@ def _export(api: Api, user: str) -> dict[str, Any]:
     return document
 
 
-def _claim_notification(
+def _sent_notification(
     notifications: NotificationRepository, user: str, notification_id: str, reminder_id: str = "morning"
 ) -> None:
+    """A notification the sender claimed and sent: one more the user has not opened yet."""
     now = datetime.now(UTC)
     record = NotificationRecord(
         notification_id=notification_id,
@@ -145,7 +147,11 @@ def _claim_notification(
         status="sending",
         affirmation_id="aff-1",
     )
-    notifications.claim(user, record, local_day=now.date().isoformat(), max_per_day=3, now=now)
+    lease = Lease("test-sender", now + timedelta(minutes=1))
+    request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24)
+    assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
+    sent = Completion(user, notification_id, "sent", ["phone"], Engagement())
+    assert notifications.complete_many([sent], lease, now) == set()
 
 
 # --- devices ---
@@ -411,9 +417,8 @@ def test_opening_a_notification_restores_the_normal_pacing(
 ) -> None:
     # Given a reminder, a sent notification and three notifications in a row left unopened
     _ok(api("PUT", "/v1/reminders/morning", _reminder()))
-    _claim_notification(notifications, "alice", "n-1")
-    for _ in range(3):
-        profiles.record_sent("alice", Engagement())
+    for notification_id in ("n-1", "n-2", "n-3"):
+        _sent_notification(notifications, "alice", notification_id)
     assert profiles.get_engagement("alice").unopened_streak == 3
     assert [r["pacing"] for r in _ok(api("GET", "/v1/reminders"))["items"]] == ["every_other_day"]
 
@@ -426,8 +431,8 @@ def test_opening_a_notification_restores_the_normal_pacing(
     assert second["statusCode"] == 204
     assert profiles.get_engagement("alice").unopened_streak == 0
     assert [r["pacing"] for r in _ok(api("GET", "/v1/reminders"))["items"]] == ["normal"]
-    [record] = notifications.list("alice")
-    assert record.opened_at is not None
+    opened = {record.notification_id: record.opened_at is not None for record in notifications.list("alice")}
+    assert opened == {"n-1": True, "n-2": False, "n-3": False}
 
 
 # --- bad input ---
@@ -644,7 +649,7 @@ def _given_a_user_with_everything(api: Api, notifications: NotificationRepositor
     _ok(api("PUT", "/v1/devices/phone-1", _device(fid=FID), user=user))
     _ok(api("PUT", "/v1/reminders/morning", _reminder(), user=user))
     _ok(api("PUT", "/v1/me/settings", {"max_per_day": 6, "gentle_pacing": False}, user=user))
-    _claim_notification(notifications, user, "n-1")
+    _sent_notification(notifications, user, "n-1")
 
 
 def test_the_export_holds_devices_reminders_settings_and_notifications_without_tokens(
@@ -727,8 +732,7 @@ def test_another_user_cannot_mark_a_notification_opened(
     api: Api, notifications: NotificationRepository, profiles: ProfileRepository
 ) -> None:
     # Given Alice with a notification she has not opened
-    _claim_notification(notifications, "alice", "n-1")
-    profiles.record_sent("alice", Engagement())
+    _sent_notification(notifications, "alice", "n-1")
 
     # When Bob marks it opened
     response = api("POST", "/v1/notifications/n-1/opened", user="bob")

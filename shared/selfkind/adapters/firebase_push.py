@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import firebase_admin
+import google.auth.exceptions
+import google.auth.transport.requests
+from botocore.exceptions import BotoCoreError, ClientError
 from firebase_admin import credentials, exceptions, messaging
 
-from selfkind.domain.ports import Push, PushOutcome, PushResult
+from selfkind.domain.ports import CredentialsUnavailableError, Push, PushOutcome, PushResult
 
 MAX_SENDING_THREADS = 48
 _TTL = timedelta(hours=1)
 _GONE = (messaging.UnregisteredError, messaging.SenderIdMismatchError)
-_RETRYABLE = (messaging.QuotaExceededError, exceptions.UnavailableError, exceptions.InternalError)
+_RETRYABLE = (
+    messaging.QuotaExceededError,
+    exceptions.UnavailableError,
+    exceptions.InternalError,
+    exceptions.UnauthenticatedError,  # a refused access token: a fresh one next attempt
+    exceptions.DeadlineExceededError,
+)
 # firebase-admin's HTTP session already retries 500 and 503 (4 times, exponential backoff) and a 429
 # carrying Retry-After; a 429 it gives up on is retried here.
-_RETRY_HERE = (messaging.QuotaExceededError,)
+_QUOTA_CODE = "RESOURCE_EXHAUSTED"
 
 
 def to_message(push: Push) -> messaging.Message:
@@ -54,13 +64,13 @@ def _outcome(error: exceptions.FirebaseError) -> PushOutcome:
     return PushOutcome.REJECTED
 
 
-def _retry_after(error: exceptions.FirebaseError) -> float:
+def _retry_after(error: exceptions.FirebaseError) -> float | None:
     response = getattr(error, "http_response", None)
     value = response.headers.get("Retry-After") if response is not None else None
     try:
-        return float(value) if value else 0.0
+        return float(value) if value else None
     except ValueError:
-        return 0.0
+        return None
 
 
 class FirebasePushGateway:
@@ -73,58 +83,72 @@ class FirebasePushGateway:
         max_backoff_seconds: float = 4.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._service_account = service_account
+        self._service_account = service_account  # cached by its provider, for a bounded time
         self._fcm_url = fcm_url
         self._max_attempts = max_attempts
         self._max_backoff = max_backoff_seconds
         self._sleep = sleep
         self._app: firebase_admin.App | None = None
+        self._account: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
 
-    def _firebase(self) -> firebase_admin.App:
-        if self._app is None:
-            if self._fcm_url:
-                # Local stack only: firebase-admin has no endpoint option, so its class constant is set.
-                messaging._MessagingService.FCM_URL = self._fcm_url
-            self._app = firebase_admin.initialize_app(
-                credentials.Certificate(self._service_account()), name=f"selfkind-{id(self)}"
-            )
-        return self._app
-
-    def _send(self, push: Push) -> exceptions.FirebaseError | None:
+    def prepare(self) -> None:
+        """The service account (re-read when its provider's cache expires, so a rotated secret takes
+        over) and a valid OAuth access token, before anything is claimed."""
         try:
-            messaging.send(to_message(push), app=self._firebase())
-        except exceptions.FirebaseError as error:
-            return error
-        return None
+            account = self._service_account()
+            if self._app is None or account != self._account:
+                self._start_app(account)
+            assert self._app is not None
+            google_credential = self._app.credential.get_credential()
+            if not google_credential.valid:  # absent or expired: one round trip to the token endpoint
+                google_credential.refresh(google.auth.transport.requests.Request())
+        except (ClientError, BotoCoreError, ValueError, KeyError, google.auth.exceptions.GoogleAuthError) as error:
+            raise CredentialsUnavailableError(type(error).__name__) from error
 
-    def _send_concurrently(self, pushes: list[Push]) -> list[exceptions.FirebaseError | None]:
+    def _start_app(self, account: dict[str, Any]) -> None:
+        if self._fcm_url:
+            # Local stack only: firebase-admin has no endpoint option, so its class constant is set.
+            messaging._MessagingService.FCM_URL = self._fcm_url
+        previous = self._app
+        self._app = firebase_admin.initialize_app(credentials.Certificate(account), name=f"selfkind-{uuid.uuid4().hex}")
+        self._account = account
+        if previous is not None:
+            firebase_admin.delete_app(previous)
+
+    def _send(self, push: Push) -> PushResult:
+        try:
+            messaging.send(to_message(push), app=self._app)
+        except exceptions.FirebaseError as error:
+            return PushResult(_outcome(error), getattr(error, "code", None), _retry_after(error))
+        except Exception as error:  # noqa: BLE001 (whatever else fails, e.g. an OAuth refresh, is retried later)
+            return PushResult(PushOutcome.RETRYABLE, type(error).__name__)
+        return PushResult(PushOutcome.DELIVERED)
+
+    def _send_concurrently(self, pushes: Sequence[Push]) -> list[PushResult]:
         if self._pool is None:
-            self._firebase()  # once, before the threads race to create it
             self._pool = ThreadPoolExecutor(MAX_SENDING_THREADS, thread_name_prefix="fcm")
         return list(self._pool.map(self._send, pushes))
 
-    def send_all(self, pushes: list[Push]) -> list[PushResult]:
-        results: dict[int, PushResult] = {}
-        pending = list(range(len(pushes)))
+    def send_all(self, pushes: Sequence[Push]) -> Mapping[str, PushResult]:
+        """push id -> result. prepare() first. QUOTA_EXCEEDED is retried here with jittered backoff
+        (honouring Retry-After); 500 and 503 are retried by firebase-admin itself."""
+        results: dict[str, PushResult] = {}
+        pending = list(pushes)
         for attempt in range(1, self._max_attempts + 1):
             retry_after = 0.0
-            retrying: list[int] = []
-            errors = self._send_concurrently([pushes[i] for i in pending])
-            for index, error in zip(pending, errors, strict=True):
-                if error is None:
-                    results[index] = PushResult(pushes[index], PushOutcome.DELIVERED)
-                    continue
-                results[index] = PushResult(pushes[index], _outcome(error), getattr(error, "code", None))
-                if isinstance(error, _RETRY_HERE):
-                    retrying.append(index)
-                    retry_after = max(retry_after, _retry_after(error))
+            retrying: list[Push] = []
+            for push, result in zip(pending, self._send_concurrently(pending), strict=True):
+                results[push.push_id] = result
+                if result.error_code == _QUOTA_CODE:
+                    retrying.append(push)
+                    retry_after = max(retry_after, result.retry_after or 0.0)
             if not retrying or attempt == self._max_attempts or retry_after > self._max_backoff:
                 break  # a long Retry-After is left to the queue's own redelivery
             backoff = min(self._max_backoff, max(retry_after, 0.25 * 2**attempt))
             self._sleep(backoff * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not security)
             pending = retrying
-        return [results[i] for i in range(len(pushes))]
+        return results
 
     def close(self) -> None:
         """Releases the threads and the app (tests and benchmarks; Lambda simply freezes the container)."""

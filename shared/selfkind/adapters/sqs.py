@@ -1,4 +1,4 @@
-"""The reminder queue: due occurrences from the scheduler to the sender."""
+"""The reminder queue: due occurrences from the tick's workers to the sender."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from selfkind.models.exceptions import DependencyError
 
 if TYPE_CHECKING:
     from types_boto3_sqs import SQSClient
 
-_SQS_BATCH = 10
+_SQS_BATCH = 10  # entries per SendMessageBatch
+_ATTEMPTS = 3
 
 
 @cache
 def sqs_client() -> SQSClient:
     return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 4}))
-
-
-class QueueSendError(Exception):
-    """Some messages were refused after a retry; the tick fails so EventBridge Scheduler retries it."""
 
 
 class SqsQueue:
@@ -33,13 +33,17 @@ class SqsQueue:
         return self._client or sqs_client()
 
     def send_all(self, bodies: list[str]) -> None:
+        """Every body accepted, or DependencyError (the caller then treats the whole list as not sent)."""
         for start in range(0, len(bodies), _SQS_BATCH):
             entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + _SQS_BATCH])]
-            for _attempt in range(2):
-                response = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
+            for _attempt in range(_ATTEMPTS):
+                try:
+                    response = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
+                except (ClientError, BotoCoreError) as error:
+                    raise DependencyError("sqs", "send_message_batch") from error
                 failed = {item["Id"] for item in response.get("Failed", [])}
                 entries = [entry for entry in entries if entry["Id"] in failed]
                 if not entries:
                     break
             if entries:
-                raise QueueSendError(f"{len(entries)} message(s) not accepted by SQS")
+                raise DependencyError("sqs", "send_message_batch")

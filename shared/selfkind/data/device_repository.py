@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from selfkind.data.base import Repository
+from selfkind.data.base import Repository, dynamodb_errors
 from selfkind.data.keys import DEVICE_PREFIX, device_sk
 from selfkind.models.reminders import DEVICE_STALE_DAYS, StoredDevice
 
@@ -31,4 +31,5 @@ class DeviceRepository(Repository):
         return [device for device in devices if device.refreshed_at > stale_before]
 
     def delete(self, user_id: str, device_id: str) -> None:
-        self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, device_sk(device_id)))
+        with dynamodb_errors("delete_item"):
+            self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, device_sk(device_id)))

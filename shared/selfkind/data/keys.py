@@ -23,7 +23,7 @@ ENGAGEMENT_SK = "PROFILE#ENGAGEMENT"
 NOTIFICATION_PREFIX = "NOTIF#"
 DAY_COUNT_PREFIX = "DAYCOUNT#"
 DUE_INDEX = "due"
-DUE_SHARDS = 8  # the scheduler queries each shard: no hot partition, reads proportional to what is due
+SHARD_LEASE_PREFIX = "TICK#"  # one item per shard of the tick: which worker holds it, up to when
 
 
 def device_sk(device_id: str) -> str:
@@ -44,3 +44,7 @@ def day_count_sk(local_day: str) -> str:
 
 def user_from_pk(pk: str) -> str:
     return pk.removeprefix("USER#")
+
+
+def shard_lease_pk(shard_key: str) -> str:
+    return f"{SHARD_LEASE_PREFIX}{shard_key}"

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from botocore.exceptions import ClientError
 
-from selfkind.data.base import Repository
-from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK
+from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK, user_from_pk, user_pk
+from selfkind.domain.ports import Profile
 from selfkind.models.reminders import Engagement, Settings
+
+
+def _settings(item: dict[str, Any] | None) -> Settings:
+    return Settings.model_validate_json(item["doc"]["S"]) if item else Settings()
+
+
+def _engagement(item: dict[str, Any] | None) -> Engagement:
+    if not item:
+        return Engagement()
+    engagement = Engagement.model_validate_json(item["doc"]["S"]) if "doc" in item else Engagement()
+    return engagement.model_copy(update={"unopened_streak": int(item.get("unopened_streak", {"N": "0"})["N"])})
+
+
+def engagement_sent_action(table_name: str, user_id: str, engagement: Engagement) -> dict[str, Any]:
+    """A transaction action: one more notification the user has not opened yet, the content rotation
+    and when each reminder last went out (written with the notification's completion)."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": {"pk": {"S": user_pk(user_id)}, "sk": {"S": ENGAGEMENT_SK}},
+            "UpdateExpression": "SET doc = :doc ADD unopened_streak :one",
+            "ExpressionAttributeValues": {
+                ":doc": {"S": engagement.model_dump_json(exclude={"unopened_streak"})},
+                ":one": {"N": "1"},
+            },
+        }
+    }
 
 
 class ProfileRepository(Repository):
     def get_settings(self, user_id: str) -> Settings:
         response = self.client.get_item(TableName=self._table_name, Key=self._key(user_id, SETTINGS_SK))
-        return Settings.model_validate_json(response["Item"]["doc"]["S"]) if "Item" in response else Settings()
+        return _settings(response.get("Item"))
 
     def put_settings(self, user_id: str, settings: Settings) -> None:
         self.client.put_item(
@@ -24,23 +55,21 @@ class ProfileRepository(Repository):
         response = self.client.get_item(
             TableName=self._table_name, Key=self._key(user_id, ENGAGEMENT_SK), ConsistentRead=True
         )
-        if "Item" not in response:
-            return Engagement()
-        item = response["Item"]
-        engagement = Engagement.model_validate_json(item["doc"]["S"]) if "doc" in item else Engagement()
-        return engagement.model_copy(update={"unopened_streak": int(item.get("unopened_streak", {"N": "0"})["N"])})
+        return _engagement(response.get("Item"))
 
-    def record_sent(self, user_id: str, engagement: Engagement) -> None:
-        """One more notification the user has not opened yet, and the content rotation so far."""
-        self.client.update_item(
-            TableName=self._table_name,
-            Key=self._key(user_id, ENGAGEMENT_SK),
-            UpdateExpression="SET doc = :doc ADD unopened_streak :one",
-            ExpressionAttributeValues={
-                ":doc": {"S": engagement.model_dump_json(exclude={"unopened_streak"})},
-                ":one": {"N": "1"},
-            },
-        )
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, Profile]:
+        """Settings and engagement of each user, in as few requests as DynamoDB allows."""
+        keys = [self._key(user_id, sk) for user_id in user_ids for sk in (SETTINGS_SK, ENGAGEMENT_SK)]
+        with dynamodb_errors("batch_get_item"):
+            items = self._batch_get_items(keys)
+        found = {(user_from_pk(item["pk"]["S"]), item["sk"]["S"]): item for item in items}
+        return {
+            user_id: Profile(
+                settings=_settings(found.get((user_id, SETTINGS_SK))),
+                engagement=_engagement(found.get((user_id, ENGAGEMENT_SK))),
+            )
+            for user_id in user_ids
+        }
 
     def reset_unopened(self, user_id: str) -> None:
         """The user opened a notification or synced: back to the normal cadence (a no-op when it is)."""

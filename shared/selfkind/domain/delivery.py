@@ -1,20 +1,39 @@
-"""The sender's decisions for one due occurrence: whether to send, to whom, what, and what it led to."""
+"""The sender's pass over one queue batch: load what it needs, decide, claim, push, record, report.
+
+Nothing is claimed before the push service's credentials are loaded, and nothing claimed is lost:
+- a claim is a lease; an attempt that dies after claiming leaves it to expire, and the queue's
+  redelivery takes it over and sends (same notification id, same collapse key);
+- any failure while pushing one message leaves that message retryable;
+- a message is reported for redelivery while any of its occurrences still needs sending; an occurrence
+  older than its window is never sent, only counted as expired.
+A duplicate can only come from a crash between FCM accepting a push and the record of it: the device
+then shows one, as both carry the same collapse key.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import partial
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from selfkind.domain.dispatch import DueOccurrence
+from selfkind.domain.occurrence import DueOccurrence, MalformedMessageError, decode_message
 from selfkind.domain.ports import (
     Claim,
+    ClaimRequest,
+    Completion,
+    CredentialsUnavailableError,
     DeviceStore,
+    Lease,
+    NotificationState,
     NotificationStore,
+    Profile,
     ProfileStore,
     Push,
     PushGateway,
@@ -25,25 +44,33 @@ from selfkind.domain.ports import (
 from selfkind.domain.reminder_content import (
     TITLES,
     OwnAffirmation,
+    affirmation_by_id,
     choose_affirmation,
     choose_exercise,
     device_language,
+    exercise_by_id,
     practice_body,
     remember_affirmation,
     remember_exercise,
 )
 from selfkind.domain.reminders import pacing_for
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
-from selfkind.domain.sync import SyncStore
 from selfkind.models.catalog import Language
+from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
+    MAX_DEVICES_PER_USER,
     Engagement,
     NotificationRecord,
+    NotificationStatus,
     Pacing,
     ReminderKind,
+    StoredDevice,
     StoredReminder,
     clock_to_time,
 )
+from selfkind.models.sync import StoredRecord
+
+_LOAD_CONCURRENCY = 16
 
 
 class Skip(StrEnum):
@@ -56,110 +83,149 @@ class Skip(StrEnum):
     DUPLICATE = "duplicate"
 
 
+class Status(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # no device could take it, and retrying would not help
+    RETRY = "retry"  # left for the queue's redelivery
+    EXPIRED = "expired"  # older than its window: never sent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    reason: str | None = None
+    devices_removed: int = 0
+
+
+class SyncedRecords(Protocol):
+    """The part of the sync store the sender reads: a user's own affirmations."""
+
+    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     reminders: ReminderStore
     devices: DeviceStore
     profile: ProfileStore
     notifications: NotificationStore
-    sync: SyncStore
+    sync: SyncedRecords
+
+
+@dataclass
+class BatchReport:
+    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)  # message id -> one per occurrence
+    pushes: Counter[str] = field(default_factory=Counter)  # push outcome -> count
+    unrecorded: int = 0  # completions that could not be written (lease lost, or the user erased)
+
+    def add(self, message_id: str, outcome: Outcome) -> None:
+        self.outcomes.setdefault(message_id, []).append(outcome)
+
+    def needs_retry(self, message_id: str) -> bool:
+        return any(outcome.status is Status.RETRY for outcome in self.outcomes.get(message_id, []))
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A claimed occurrence and the pushes to send for it."""
-
+class _Due:
+    message_id: str
     due: DueOccurrence
-    first_attempt: bool
-    already_delivered: list[str]
-    pushes: list[Push]
-    engagement_after: Engagement
 
 
 @dataclass(frozen=True)
-class Outcome:
-    status: str  # sent, skipped, failed, retry
-    reason: str | None = None
-    devices_removed: int = 0
-
-    @property
-    def needs_retry(self) -> bool:
-        return self.status == "retry"
+class _Candidate:
+    item: _Due
+    reminder: StoredReminder
+    targets: list[StoredDevice]
+    previous: NotificationState | None
+    request: ClaimRequest
 
 
-def _paced_out(pacing: Pacing, reminder: StoredReminder, occurrence: datetime) -> bool:
-    last = reminder.last_sent_at
-    if pacing is Pacing.NORMAL or last is None:
-        return False
-    if pacing is Pacing.WEEKLY:
-        return occurrence - last < timedelta(days=7)
-    zone = ZoneInfo(reminder.timezone)
-    previous = previous_occurrence(clock_to_time(reminder.local_time), reminder.days, zone, occurrence)
-    return last >= previous  # the previous scheduled occurrence went out: rest this one
-
-
-def prepare(stores: Stores, due: DueOccurrence, now: datetime) -> Prepared | Outcome:
-    user_id = due.user_id
-    reminder = stores.reminders.get(user_id, due.reminder_id)
-    if reminder is None or not reminder.enabled:
-        return Outcome("skipped", Skip.DISABLED)
-    settings = stores.profile.get_settings(user_id)
-    engagement = stores.profile.get_engagement(user_id)
-    zone = ZoneInfo(reminder.timezone)
-    if settings.paused_until and due.occurrence < settings.paused_until.astimezone(UTC):
-        return Outcome("skipped", Skip.PAUSED)
-    quiet = settings.quiet_hours
-    if quiet and in_quiet_hours(due.occurrence, clock_to_time(quiet.start), clock_to_time(quiet.end), zone):
-        return Outcome("skipped", Skip.QUIET_HOURS)
-    if _paced_out(pacing_for(settings, engagement), reminder, due.occurrence):
-        return Outcome("skipped", Skip.PACING)
-    devices = stores.devices.list(user_id, now)
-    if not devices:
-        return Outcome("skipped", Skip.NO_DEVICE)
-    record = NotificationRecord(
-        notification_id=due.notification_id,
-        reminder_id=reminder.reminder_id,
-        kind=reminder.kind,
-        occurrence=due.occurrence,
-        status="sending",
-    )
-    day = local_date(due.occurrence, zone).isoformat()
-    claim, delivered = stores.notifications.claim(user_id, record, day, settings.max_per_day, now)
-    if claim is Claim.DUPLICATE:
-        return Outcome("skipped", Skip.DUPLICATE)
-    if claim is Claim.DAILY_CAP:
-        return Outcome("skipped", Skip.DAILY_CAP)
-    targets = [device for device in devices if device.device_id not in delivered]
-    kind = reminder.kind.value
-    data = {"type": kind, "notification_id": due.notification_id, "reminder_id": reminder.reminder_id}
+@dataclass(frozen=True)
+class _Message:
+    title: Callable[[Language], str]
     body: Callable[[Language], str]
-    if reminder.kind is ReminderKind.AFFIRMATION:
-        choice = choose_affirmation(_own_affirmations(stores.sync, user_id), engagement)
-        engagement = remember_affirmation(engagement, choice)
-        data["affirmation_id"], body = choice.affirmation_id, choice.text
-    else:
-        exercise = choose_exercise(engagement)
-        engagement = remember_exercise(engagement, exercise)
-        data["exercise_id"], body = exercise.id, partial(practice_body, exercise)
-    pushes = []
-    for device in targets:
-        language = device_language(device.locale)
-        # firebase-admin 7.7 deprecates Message.token for Message.fid: the FID when the device gave one.
-        pushes.append(
-            Push(
-                device_id=device.device_id,
-                fid=device.fid,
-                token=None if device.fid else device.token,
-                title=TITLES[(kind, language)],
-                body=body(language),
-                data=data,
-                kind=kind,
-            )
+    data: dict[str, str]
+
+
+def deliver_batch(
+    stores: Stores, gateway: PushGateway, messages: Sequence[tuple[str, str]], now: datetime, lease: Lease
+) -> BatchReport:
+    report = BatchReport()
+    live = _decode(messages, now, report)
+    if not live:
+        return report
+    try:
+        gateway.prepare()
+    except CredentialsUnavailableError:
+        _retry_all(live, report, "credentials")  # nothing claimed: every occurrence comes back whole
+        return report
+    try:
+        loaded = _load(stores, live, now)
+    except DependencyError as error:
+        _retry_all(live, report, error.dependency)
+        return report
+    candidates = [candidate for item in live if (candidate := _decide(item, loaded, now, report))]
+    _claim_send_record(stores, gateway, candidates, loaded, now, lease, report)
+    return report
+
+
+def _decode(messages: Sequence[tuple[str, str]], now: datetime, report: BatchReport) -> list[_Due]:
+    live = []
+    seen: set[str] = set()
+    for message_id, body in messages:
+        try:
+            occurrences = decode_message(body)
+        except MalformedMessageError:
+            report.add(message_id, Outcome(Status.RETRY, "malformed"))  # to the dead-letter queue, kept
+            continue
+        for due in occurrences:
+            if due.expired(now):
+                report.add(message_id, Outcome(Status.EXPIRED))
+            elif due.notification_id in seen:  # two copies in one batch: one attempt is enough
+                report.add(message_id, Outcome(Status.SKIPPED, Skip.DUPLICATE))
+            else:
+                seen.add(due.notification_id)
+                live.append(_Due(message_id, due))
+    return live
+
+
+def _retry_all(items: Sequence[_Due], report: BatchReport, reason: str) -> None:
+    for item in items:
+        report.add(item.message_id, Outcome(Status.RETRY, reason))
+
+
+@dataclass
+class _Loaded:
+    reminders: dict[tuple[str, str], StoredReminder]
+    profiles: dict[str, Profile]
+    records: dict[tuple[str, str], NotificationState]
+    devices: dict[str, list[StoredDevice]]
+    own_affirmations: dict[str, list[OwnAffirmation]]
+    engagement: dict[str, Engagement] = field(default_factory=dict)  # as it evolves through the batch
+
+
+def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
+    users = sorted({item.due.user_id for item in live})
+    reminders = stores.reminders.get_many(sorted({(i.due.user_id, i.due.reminder_id) for i in live}))
+    affirmation_users = sorted(
+        {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.AFFIRMATION}
+    )
+    with ThreadPoolExecutor(_LOAD_CONCURRENCY, thread_name_prefix="load") as pool:
+        devices = pool.map(lambda user: stores.devices.list(user, now), users)
+        own = pool.map(lambda user: _own_affirmations(stores.sync, user), affirmation_users)
+        loaded = _Loaded(
+            reminders=reminders,
+            profiles=stores.profile.get_many(users),
+            records=stores.notifications.get_many(sorted({(i.due.user_id, i.due.notification_id) for i in live})),
+            devices=dict(zip(users, devices, strict=True)),
+            own_affirmations=dict(zip(affirmation_users, own, strict=True)),
         )
-    return Prepared(due, claim is Claim.CLAIMED, delivered, pushes, engagement)
+    loaded.engagement = {user: profile.engagement for user, profile in loaded.profiles.items()}
+    return loaded
 
 
-def _own_affirmations(sync: SyncStore, user_id: str) -> list[OwnAffirmation]:
+def _own_affirmations(sync: SyncedRecords, user_id: str) -> list[OwnAffirmation]:
     own = []
     for record in sync.records_of_table(user_id, "affirmations"):
         if record.data is not None:
@@ -169,38 +235,216 @@ def _own_affirmations(sync: SyncStore, user_id: str) -> list[OwnAffirmation]:
     return own
 
 
-def finish(stores: Stores, prepared: Prepared, results: list[PushResult], now: datetime) -> Outcome:
-    user_id = prepared.due.user_id
-    delivered = prepared.already_delivered + [r.push.device_id for r in results if r.outcome is PushOutcome.DELIVERED]
-    gone = [r.push.device_id for r in results if r.outcome is PushOutcome.DEVICE_GONE]
-    for device_id in gone:
-        stores.devices.delete(user_id, device_id)
-    retry = any(r.outcome is PushOutcome.RETRYABLE for r in results)
-    status = "retry" if retry else "sent" if delivered else "failed"
-    stores.notifications.finish(user_id, prepared.due.notification_id, status, delivered, now)
-    if prepared.first_attempt and (delivered or retry):
-        stores.profile.record_sent(user_id, prepared.engagement_after)
-        stores.reminders.mark_sent(user_id, prepared.due.reminder_id, prepared.due.occurrence)
-    return Outcome(status, devices_removed=len(gone))
+def _decide(item: _Due, loaded: _Loaded, now: datetime, report: BatchReport) -> _Candidate | None:
+    """The occurrence's candidate for claiming, or None with its outcome reported."""
+    due = item.due
+    reminder = loaded.reminders.get((due.user_id, due.reminder_id))
+    skip = _skip_reason(due, reminder, loaded)
+    previous = loaded.records.get((due.user_id, due.notification_id))
+    if skip is None and previous is not None:
+        if previous.record.status in (NotificationStatus.SENT, NotificationStatus.FAILED):
+            skip = Skip.DUPLICATE
+        elif previous.record.status == NotificationStatus.SENDING and previous.lease_is_live(now):
+            report.add(item.message_id, Outcome(Status.RETRY, "busy"))  # its holder may yet fail: look again
+            return None
+    if skip is not None:
+        report.add(item.message_id, Outcome(Status.SKIPPED, skip))
+        return None
+    assert reminder is not None
+    targets = sorted(loaded.devices[due.user_id], key=lambda device: device.refreshed_at, reverse=True)
+    record = NotificationRecord(
+        notification_id=due.notification_id,
+        reminder_id=reminder.reminder_id,
+        kind=reminder.kind,
+        occurrence=due.occurrence,
+        status=NotificationStatus.SENDING,
+        **_content_ids(previous),
+    )
+    settings = loaded.profiles[due.user_id].settings
+    day = local_date(due.occurrence, ZoneInfo(reminder.timezone)).isoformat()
+    request = ClaimRequest(due.user_id, record, previous, day, settings.max_per_day)
+    return _Candidate(item, reminder, targets[:MAX_DEVICES_PER_USER], previous, request)
 
 
-def deliver_batch(
-    stores: Stores, gateway: PushGateway, messages: list[tuple[str, str]], now: datetime
-) -> tuple[dict[str, Outcome], list[PushResult]]:
-    """Every message of a queue batch: claims first, then all pushes together, then the bookkeeping."""
-    outcomes: dict[str, Outcome] = {}
-    prepared: dict[str, Prepared] = {}
-    for message_id, body in messages:
-        step = prepare(stores, DueOccurrence.model_validate_json(body), now)
-        if isinstance(step, Prepared):
-            prepared[message_id] = step
-        else:
-            outcomes[message_id] = step
-    pushes = [push for step in prepared.values() for push in step.pushes]
-    results = gateway.send_all(pushes)
-    offset = 0
-    for message_id, step in prepared.items():
-        mine = results[offset : offset + len(step.pushes)]
-        offset += len(step.pushes)
-        outcomes[message_id] = finish(stores, step, mine, now)
-    return outcomes, results
+def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _Loaded) -> Skip | None:
+    if reminder is None or not reminder.enabled:
+        return Skip.DISABLED
+    profile = loaded.profiles[due.user_id]
+    settings = profile.settings
+    if settings.paused_until and due.occurrence < settings.paused_until.astimezone(UTC):
+        return Skip.PAUSED
+    quiet = settings.quiet_hours
+    zone = ZoneInfo(reminder.timezone)
+    if quiet and in_quiet_hours(due.occurrence, clock_to_time(quiet.start), clock_to_time(quiet.end), zone):
+        return Skip.QUIET_HOURS
+    if _paced_out(pacing_for(settings, profile.engagement), reminder, profile.engagement, due.occurrence):
+        return Skip.PACING
+    if not loaded.devices[due.user_id]:
+        return Skip.NO_DEVICE
+    return None
+
+
+def _paced_out(pacing: Pacing, reminder: StoredReminder, engagement: Engagement, occurrence: datetime) -> bool:
+    last = engagement.last_sent.get(reminder.reminder_id, reminder.last_sent_at)
+    if pacing is Pacing.NORMAL or last is None:
+        return False
+    if pacing is Pacing.WEEKLY:
+        return occurrence - last < timedelta(days=7)
+    zone = ZoneInfo(reminder.timezone)
+    previous = previous_occurrence(clock_to_time(reminder.local_time), reminder.days, zone, occurrence)
+    return last >= previous  # the previous scheduled occurrence went out: rest this one
+
+
+def _content_ids(previous: NotificationState | None) -> dict[str, str | None]:
+    """A resumed attempt says what the first said, so every device of the occurrence reads the same."""
+    if previous is None:
+        return {}
+    return {"affirmation_id": previous.record.affirmation_id, "exercise_id": previous.record.exercise_id}
+
+
+def _claim_send_record(
+    stores: Stores,
+    gateway: PushGateway,
+    candidates: list[_Candidate],
+    loaded: _Loaded,
+    now: datetime,
+    lease: Lease,
+    report: BatchReport,
+) -> None:
+    if not candidates:
+        return
+    messages = {c.request.record.notification_id: _compose(c, loaded) for c in candidates}
+    requests = [_with_content(c.request, messages[c.request.record.notification_id].data) for c in candidates]
+    try:
+        claims = stores.notifications.claim_many(requests, lease, now)
+    except DependencyError as error:
+        # Claims that did commit expire with the lease; the redelivery takes them over.
+        _retry_all([c.item for c in candidates], report, error.dependency)
+        return
+    claimed = [c for c in candidates if claims[c.request.record.notification_id] in (Claim.CLAIMED, Claim.RESUMED)]
+    for candidate in candidates:
+        claim = claims[candidate.request.record.notification_id]
+        if claim is Claim.DAILY_CAP:
+            report.add(candidate.item.message_id, Outcome(Status.SKIPPED, Skip.DAILY_CAP))
+        elif claim is Claim.BUSY:
+            report.add(candidate.item.message_id, Outcome(Status.RETRY, "busy"))
+    pushes = {c.request.record.notification_id: _pushes(c, messages[c.request.record.notification_id]) for c in claimed}
+    results = gateway.send_all([push for mine in pushes.values() for push in mine])
+    report.pushes.update(result.outcome.value for result in results.values())
+    _record(stores, claimed, claims, pushes, results, loaded, now, lease, report)
+
+
+def _with_content(request: ClaimRequest, data: Mapping[str, str]) -> ClaimRequest:
+    record = request.record.model_copy(
+        update={"affirmation_id": data.get("affirmation_id"), "exercise_id": data.get("exercise_id")}
+    )
+    return ClaimRequest(request.user_id, record, request.previous, request.local_day, request.max_per_day)
+
+
+def _compose(candidate: _Candidate, loaded: _Loaded) -> _Message:
+    """What the push says; advances the user's rotation in `loaded` only for first attempts."""
+    reminder, due = candidate.reminder, candidate.item.due
+    user = due.user_id
+    engagement = loaded.engagement[user]
+    previous = candidate.previous.record if candidate.previous else None
+    data = {"type": reminder.kind.value, "notification_id": due.notification_id, "reminder_id": reminder.reminder_id}
+    title: Callable[[Language], str] = lambda language: TITLES[(reminder.kind.value, language)]  # noqa: E731
+    if reminder.kind is ReminderKind.AFFIRMATION:
+        own = loaded.own_affirmations.get(user, [])
+        choice = affirmation_by_id(own, previous.affirmation_id) if previous and previous.affirmation_id else None
+        if choice is None:
+            choice = choose_affirmation(own, engagement)
+            loaded.engagement[user] = remember_affirmation(engagement, choice)
+        data["affirmation_id"] = choice.affirmation_id
+        return _Message(title, choice.text, data)
+    exercise = exercise_by_id(previous.exercise_id) if previous and previous.exercise_id else None
+    if exercise is None:
+        exercise = choose_exercise(engagement)
+        loaded.engagement[user] = remember_exercise(engagement, exercise)
+    data["exercise_id"] = exercise.id
+    return _Message(title, lambda language: practice_body(exercise, language), data)
+
+
+def _pushes(candidate: _Candidate, message: _Message) -> list[Push]:
+    already = set(candidate.previous.record.delivered) if candidate.previous else set()
+    pushes = []
+    for device in candidate.targets:
+        if device.device_id in already:
+            continue
+        language = device_language(device.locale)
+        pushes.append(
+            Push(
+                notification_id=candidate.request.record.notification_id,
+                device_id=device.device_id,
+                # firebase-admin 7.7 deprecates Message.token for Message.fid: the FID when the device gave one.
+                fid=device.fid,
+                token=None if device.fid else device.token,
+                title=message.title(language),
+                body=message.body(language),
+                data=message.data,
+                kind=candidate.reminder.kind.value,
+            )
+        )
+    return pushes
+
+
+def _record(
+    stores: Stores,
+    claimed: list[_Candidate],
+    claims: Mapping[str, Claim],
+    pushes: Mapping[str, list[Push]],
+    results: Mapping[str, PushResult],
+    loaded: _Loaded,
+    now: datetime,
+    lease: Lease,
+    report: BatchReport,
+) -> None:
+    completions, outcomes = [], []
+    for candidate in claimed:
+        nid = candidate.request.record.notification_id
+        mine = {push.device_id: results[push.push_id] for push in pushes.get(nid, []) if push.push_id in results}
+        already = candidate.previous.record.delivered if candidate.previous else []
+        delivered = already + [d for d, r in mine.items() if r.outcome is PushOutcome.DELIVERED]
+        gone = [d for d, r in mine.items() if r.outcome is PushOutcome.DEVICE_GONE]
+        retry = any(r.outcome is PushOutcome.RETRYABLE for r in mine.values())
+        status = (
+            NotificationStatus.RETRY if retry else NotificationStatus.SENT if delivered else NotificationStatus.FAILED
+        )
+        first = claims[nid] is Claim.CLAIMED
+        engagement = _sent_engagement(loaded, candidate) if first and (delivered or retry) else None
+        completions.append(
+            Completion(candidate.item.due.user_id, nid, status.value, delivered[:MAX_DEVICES_PER_USER], engagement)
+        )
+        outcomes.append((candidate, status, gone))
+    try:
+        report.unrecorded += len(stores.notifications.complete_many(completions, lease, now))
+        recorded = True
+    except DependencyError:
+        recorded = False  # the pushes went out; only what still needs sending is retried
+    for candidate, status, gone in outcomes:
+        _forget_devices(stores.devices, candidate.item.due.user_id, gone)
+        outcome = {
+            NotificationStatus.RETRY: Status.RETRY,
+            NotificationStatus.SENT: Status.SENT,
+            NotificationStatus.FAILED: Status.FAILED,
+        }[status]
+        reason = None if recorded or outcome is not Status.RETRY else "dynamodb"
+        report.add(candidate.item.message_id, Outcome(outcome, reason, devices_removed=len(gone)))
+
+
+def _sent_engagement(loaded: _Loaded, candidate: _Candidate) -> Engagement:
+    user = candidate.item.due.user_id
+    engagement = loaded.engagement[user]
+    last_sent = {**engagement.last_sent, candidate.reminder.reminder_id: candidate.item.due.occurrence}
+    newest = dict(sorted(last_sent.items(), key=lambda entry: entry[1])[-_LAST_SENT_KEPT:])
+    loaded.engagement[user] = engagement.model_copy(update={"last_sent": newest})
+    return loaded.engagement[user]
+
+
+_LAST_SENT_KEPT = 50  # reminders whose last send is remembered (a user's reminders, with room)
+
+
+def _forget_devices(devices: DeviceStore, user_id: str, device_ids: list[str]) -> None:
+    for device_id in device_ids:
+        with contextlib.suppress(DependencyError):  # FCM says so again next time
+            devices.delete(user_id, device_id)

@@ -107,3 +107,17 @@ def remember_exercise(engagement: Engagement, exercise: ExerciseContent) -> Enga
             "last_category": exercise.category.value,
         }
     )
+
+
+def affirmation_by_id(own: list[OwnAffirmation], affirmation_id: str) -> AffirmationChoice | None:
+    """The affirmation an earlier attempt chose, to say the same again; None if it is gone."""
+    for item in own:
+        if item.affirmation_id == affirmation_id:
+            return AffirmationChoice(item.affirmation_id, "own", item.text)
+    if affirmation_id in _catalog_affirmations():
+        return AffirmationChoice(affirmation_id, "catalog", None)
+    return None
+
+
+def exercise_by_id(exercise_id: str) -> ExerciseContent | None:
+    return next((item for item in load_catalog_content().exercises if item.id == exercise_id), None)

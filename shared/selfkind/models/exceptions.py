@@ -70,3 +70,13 @@ class PayloadTooLargeError(SelfkindError):
 
 class UnauthenticatedError(SelfkindError):
     """No verified identity on a route that needs one."""
+
+
+class DependencyError(SelfkindError):
+    """A service the domain depends on (DynamoDB, SQS, Lambda, Secrets Manager) failed transiently or
+    refused; adapters raise it for their client errors, so the domain can leave the work for a retry."""
+
+    def __init__(self, dependency: str, operation: str) -> None:
+        super().__init__(f"{dependency} {operation} failed")
+        self.dependency = dependency
+        self.operation = operation

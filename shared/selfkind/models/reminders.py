@@ -14,6 +14,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 DEVICE_STALE_DAYS = 270  # a device not refreshed for this long is neither targeted nor kept
+MAX_DEVICES_PER_USER = 10  # a reminder reaches at most this many devices, so its record stays small
 DEFAULT_MAX_PER_DAY = 3
 
 
@@ -183,6 +184,9 @@ class Engagement(BaseModel):
     recent_affirmation_sources: list[str] = []  # "own" / "catalog", newest last
     recent_exercises: list[str] = []
     last_category: str | None = None
+    # When each reminder last went out. Kept here, not on the reminder item, so a send never rewrites
+    # the reminder's entry in the `due` index (whose partitions the tick's writes already load).
+    last_sent: dict[str, datetime] = {}
 
 
 # --- dispatch ---
@@ -194,7 +198,24 @@ class ScheduledTick(BaseModel):
     scheduled_time: AwareDatetime
 
 
+class ShardWork(BaseModel):
+    """One worker's part of a tick: the reminders of one shard of the `due` index, due by the time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scheduled_time: AwareDatetime
+    shard: Annotated[StrictInt, Field(ge=0)]
+    shards: Annotated[StrictInt, Field(ge=1)]
+
+
 # --- notifications ---
+
+
+class NotificationStatus(StrEnum):
+    SENDING = "sending"  # claimed under a lease: another attempt may take over once it has expired
+    RETRY = "retry"  # some device failed transiently: the next attempt resumes with the others
+    SENT = "sent"  # at least one device has it (final)
+    FAILED = "failed"  # no device could take it, and retrying would not help (final)
 
 
 class NotificationRecord(BaseModel):
@@ -207,3 +228,4 @@ class NotificationRecord(BaseModel):
     opened_at: datetime | None = None
     affirmation_id: str | None = None
     exercise_id: str | None = None
+    delivered: list[str] = Field(default=[], description="The devices that have it.")

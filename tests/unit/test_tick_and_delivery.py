@@ -1,0 +1,338 @@
+"""The tick's and the sender's rules over in-memory fakes: fan-out, carry-over, leases, and nothing
+lost to a crash, a timeout or an outage of any dependency."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from selfkind.domain.occurrence import DueOccurrence, decode_message, encode_messages
+from selfkind.domain.tick import MAX_SHARD_VALUES, shard_values, split_tick
+from selfkind.models.reminders import ShardWork
+from tests.fakes import Crash, device, reminder
+from tests.reminder_pipeline import Pipeline
+
+NINE = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)  # 09:00 in New York
+MINUTE = timedelta(minutes=1)
+
+
+def _delivered_once(pipeline: Pipeline, users: list[str]) -> None:
+    per_notification = pipeline.gateway.per_notification()
+    sent_users = Counter(push.notification_id for push in pipeline.gateway.accepted)
+    assert len(sent_users) == len(users)
+    assert set(per_notification.values()) == {1}
+
+
+# --- the split ---
+
+
+def test_every_value_of_the_shard_key_is_read_by_exactly_one_worker_whatever_the_shard_count() -> None:
+    for shards in (1, 7, 8, 64, 100):
+        values = [value for work in split_tick(NINE, shards) for value in shard_values(work)]
+        assert sorted(values) == list(range(MAX_SHARD_VALUES))
+
+
+def test_occurrences_travel_fifty_to_a_message_and_a_single_one_still_reads() -> None:
+    occurrences = [DueOccurrence(user_id=f"u{n}", reminder_id="r", occurrence=NINE) for n in range(120)]
+
+    bodies = encode_messages(occurrences)
+
+    assert [len(decode_message(body)) for body in bodies] == [50, 50, 20]
+    legacy = '{"user_id": "u", "reminder_id": "r", "occurrence": "2027-03-15T13:00:00Z"}'
+    assert decode_message(legacy) == [DueOccurrence(user_id="u", reminder_id="r", occurrence=NINE)]
+
+
+# --- the tick ---
+
+
+def test_ten_thousand_due_across_all_shards_are_each_sent_once() -> None:
+    # Given 10,000 users due at 09:00 across every shard
+    pipeline = Pipeline()
+    users = [f"user{n:05d}" for n in range(10_000)]
+    for user in users:
+        pipeline.user(user, NINE)
+
+    # When the tick runs and the sender drains the queue
+    reports = pipeline.tick(NINE)
+    report, retried = pipeline.send(NINE + timedelta(seconds=20))
+
+    # Then every reminder was read once, enqueued once and delivered once
+    assert sum(r.due for r in reports) == sum(r.enqueued for r in reports) == 10_000
+    assert sum(1 for r in reports if r.due) == pipeline.shards
+    assert set(pipeline.reminders.reads.values()) == {1}
+    assert pipeline.statuses(report) == {"sent": 10_000}
+    assert retried == []
+    _delivered_once(pipeline, users)
+    assert all(r.next_fire_at == NINE + timedelta(days=1) for r in pipeline.reminders.items.values())
+
+
+def test_a_worker_killed_after_enqueueing_part_of_its_shard_only_enqueues_again_never_skips() -> None:
+    # Given one shard with 1,000 due reminders, and a worker that dies while advancing its third chunk
+    pipeline = Pipeline(shards=1)
+    users = [f"user{n:04d}" for n in range(1_000)]
+    for user in users:
+        pipeline.user(user, NINE)
+    pipeline.faults.crash("index.advance")
+    work = ShardWork(scheduled_time=NINE, shard=0, shards=1)
+    with pytest.raises(Crash):
+        pipeline.worker().run(work, owner="dies")
+    enqueued_before = len(pipeline.queue.occurrences())
+    assert enqueued_before > 0
+
+    # When its lease has run out and the next minute's worker runs
+    pipeline.leases.items["1/0"]["until"] = datetime(2000, 1, 1, tzinfo=UTC)
+    report = pipeline.worker().run(ShardWork(scheduled_time=NINE + MINUTE, shard=0, shards=1), owner="next")
+    queued = pipeline.queue.occurrences()
+    sent, retried = pipeline.send(NINE + 2 * MINUTE)
+
+    # Then everything is enqueued at least once (the chunk it died on, twice), and each goes out once
+    assert report.due > 0
+    assert {due.user_id for due in queued} == set(users)
+    assert len(queued) >= 1_000 + 100
+    assert pipeline.statuses(sent) == {"sent": 1_000, "skipped": len(queued) - 1_000}
+    assert retried == []
+    _delivered_once(pipeline, users)
+
+
+def test_a_tick_that_runs_out_of_time_carries_the_rest_over_and_reads_nothing_twice() -> None:
+    # Given 2,000 due in one shard, and a worker whose time runs short while it reads its fifth page of 250
+    pipeline = Pipeline(shards=1)
+    for n in range(2_000):
+        pipeline.user(f"user{n:04d}", NINE)
+    remaining = [120.0]
+    pages = iter(range(100))
+    pipeline.reminders.on_page = lambda: remaining.__setitem__(0, 120.0 if next(pages) < 4 else 5.0)
+
+    # When the tick runs, then the next minute's tick with time to spare
+    first = pipeline.worker(remaining).run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="a")
+    remaining[0] = 120.0
+    pipeline.reminders.on_page = lambda: None
+    second = pipeline.worker().run(ShardWork(scheduled_time=NINE + MINUTE, shard=0, shards=1), owner="b")
+
+    # Then the first stopped with work left and gave the lease up; the second finished it
+    assert (first.carried_over, first.due) == (True, 1_250)
+    assert (second.carried_over, second.due) == (False, 750)
+    assert "owner" not in pipeline.leases.items["1/0"]
+    assert set(pipeline.reminders.reads.values()) == {1}  # nothing read twice
+    report, _ = pipeline.send(NINE + 2 * MINUTE)
+    assert pipeline.statuses(report) == {"sent": 2_000}
+
+
+def test_a_tick_that_finds_its_shard_busy_leaves_its_time_to_the_holder() -> None:
+    # Given a worker holding the shard while the next minute's tick arrives during its first page
+    pipeline = Pipeline(shards=1)
+    pipeline.user("early", NINE)
+    pipeline.user("late", NINE + MINUTE)
+    later_reports = []
+
+    def next_tick_arrives() -> None:
+        pipeline.reminders.on_page = lambda: None
+        later = ShardWork(scheduled_time=NINE + MINUTE, shard=0, shards=1)
+        later_reports.append(pipeline.worker().run(later, owner="later"))
+
+    pipeline.reminders.on_page = next_tick_arrives
+
+    # When the first worker runs
+    holder = pipeline.worker().run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="holder")
+
+    # Then the later tick left at once, and the holder went on to the later time itself
+    assert [r.busy for r in later_reports] == [True]
+    assert holder.ticks == [NINE, NINE + MINUTE]
+    assert holder.enqueued == 2
+    assert "owner" not in pipeline.leases.items["1/0"]
+
+
+@pytest.mark.parametrize("failing", ["queue.send", "index.advance", "index.query"])
+def test_a_dependency_failure_during_the_tick_leaves_the_reminders_due_for_the_next(failing: str) -> None:
+    # Given 500 due reminders and SQS or DynamoDB failing for the whole of one tick
+    pipeline = Pipeline(shards=2)
+    users = [f"user{n:03d}" for n in range(500)]
+    for user in users:
+        pipeline.user(user, NINE)
+    pipeline.faults.fail(failing)
+    first = pipeline.tick(NINE)
+    assert sum(sum(r.errors.values()) for r in first) > 0
+
+    # When it recovers and the next minute's tick runs, then the sender
+    pipeline.faults.heal()
+    pipeline.tick(NINE + MINUTE)
+    report, _ = pipeline.send(NINE + 2 * MINUTE)
+
+    # Then each is delivered once (a failed advance re-enqueues; the claim absorbs the copy)
+    assert pipeline.statuses(report)["sent"] == 500
+    _delivered_once(pipeline, users)
+
+
+def test_an_occurrence_already_past_its_window_at_the_tick_is_counted_expired_and_not_enqueued() -> None:
+    pipeline = Pipeline(shards=1)
+    pipeline.user("late", NINE)
+
+    [report] = pipeline.tick(NINE + timedelta(minutes=15))
+
+    assert (report.due, report.expired, report.enqueued) == (1, 1, 0)
+    assert pipeline.reminders.items[("late", "morning")].next_fire_at == NINE + timedelta(days=1)
+
+
+# --- delivery ---
+
+
+def _one_due(pipeline: Pipeline, *, targets: tuple[str, ...] = ("fid-ok",)) -> None:
+    pipeline.user("ana", NINE, targets=targets)
+    pipeline.tick(NINE)
+
+
+def test_a_crash_after_claiming_before_sending_is_sent_on_redelivery_after_the_lease() -> None:
+    # Given a sender that claims, then dies before pushing
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    messages = pipeline.queue.take_all()
+    pipeline.faults.crash("after_claim")
+    with pytest.raises(Crash):
+        pipeline.send(NINE + timedelta(seconds=10), messages)
+    assert pipeline.gateway.accepted == []
+
+    # When SQS redelivers while the lease is live, and again once it has expired
+    while_live, _ = pipeline.send(NINE + MINUTE, messages)
+    pipeline.notifications.expire_leases()
+    after, retried = pipeline.send(NINE + 4 * MINUTE, messages)
+
+    # Then the live lease is respected (redelivered later), and the expired one is taken over and sent
+    assert pipeline.statuses(while_live) == {"retry": 1}
+    assert pipeline.statuses(after) == {"sent": 1}
+    assert retried == []
+    assert len(pipeline.gateway.accepted) == 1
+
+
+def test_a_crash_after_fcm_accepted_sends_at_most_one_duplicate_with_the_same_collapse_identity() -> None:
+    # Given a sender that dies after FCM accepted the push, before recording it
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    messages = pipeline.queue.take_all()
+    pipeline.faults.crash("after_fcm_accepted")
+    with pytest.raises(Crash):
+        pipeline.send(NINE + timedelta(seconds=5), messages)
+
+    # When SQS redelivers after the lease expired, and then once more
+    pipeline.notifications.expire_leases()
+    pipeline.send(NINE + 4 * MINUTE, messages)
+    pipeline.send(NINE + 8 * MINUTE, messages)
+
+    # Then the device got it twice at most, with the same notification id (and so the same collapse key)
+    first, second = pipeline.gateway.accepted
+    assert (first.notification_id, first.kind, first.data) == (second.notification_id, second.kind, second.data)
+
+
+@pytest.mark.parametrize(
+    "failing",
+    ["credentials", "reminders.get_many", "profiles.get_many", "notifications.get_many", "devices.list"],
+)
+def test_a_failure_before_claiming_claims_nothing_and_loses_nothing(failing: str) -> None:
+    # Given Secrets Manager, OAuth or DynamoDB failing while the batch is loaded
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    pipeline.faults.fail(failing)
+
+    failed, retried = pipeline.send(NINE + timedelta(seconds=5))
+
+    # Then nothing is claimed and the message comes back whole
+    assert pipeline.statuses(failed) == {"retry": 1}
+    assert len(retried) == 1
+    assert pipeline.notifications.states == {}
+
+    # When the dependency is back, the redelivery sends it once
+    pipeline.faults.heal()
+    sent, _ = pipeline.send(NINE + 4 * MINUTE)
+    assert pipeline.statuses(sent) == {"sent": 1}
+    assert len(pipeline.gateway.accepted) == 1
+
+
+def test_a_claim_that_fails_is_retried_and_sent_once_after_its_lease() -> None:
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    pipeline.faults.fail("notifications.claim", times=1)
+
+    failed, _ = pipeline.send(NINE + timedelta(seconds=5))
+    sent, _ = pipeline.send(NINE + 4 * MINUTE)
+
+    assert (pipeline.statuses(failed), pipeline.statuses(sent)) == ({"retry": 1}, {"sent": 1})
+    assert len(pipeline.gateway.accepted) == 1
+
+
+def test_a_failure_to_record_after_sending_does_not_resend_what_was_delivered() -> None:
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    pipeline.faults.fail("notifications.complete", times=1)
+
+    report, retried = pipeline.send(NINE + timedelta(seconds=5))
+
+    assert pipeline.statuses(report) == {"sent": 1}
+    assert retried == []
+    assert len(pipeline.gateway.accepted) == 1
+
+
+def test_a_transient_push_failure_resumes_with_only_the_devices_not_reached() -> None:
+    # Given two devices, one of which fails transiently once
+    pipeline = Pipeline()
+    _one_due(pipeline, targets=("fid-ok", "flaky"))
+
+    first, retried = pipeline.send(NINE + timedelta(seconds=5))
+    second, _ = pipeline.send(NINE + 4 * MINUTE)
+
+    assert pipeline.statuses(first) == {"retry": 1}
+    assert len(retried) == 1
+    assert pipeline.statuses(second) == {"sent": 1}
+    assert sorted(push.device_id for push in pipeline.gateway.accepted) == ["d0", "d1"]
+
+
+def test_an_outage_of_fcm_is_retried_within_the_window_and_expires_after_it() -> None:
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    pipeline.faults.fail("fcm")
+
+    attempts = [pipeline.send(NINE + minutes * MINUTE)[0] for minutes in (0, 3, 6, 9, 12, 15)]
+
+    assert [pipeline.statuses(a) for a in attempts[:-1]] == [{"retry": 1}] * 5
+    assert pipeline.statuses(attempts[-1]) == {"expired": 1}
+    assert pipeline.queue.bodies == []  # expired: counted, and no longer redelivered
+
+
+def test_results_are_matched_to_their_messages_by_id() -> None:
+    # Given users whose devices answer differently (the fake answers in reverse order)
+    pipeline = Pipeline()
+    gone_users = {f"user{n:02d}" for n in range(30) if n % 3 == 0}
+    for n in range(30):
+        user = f"user{n:02d}"
+        pipeline.user(user, NINE, targets=("gone",) if user in gone_users else ("fid-ok",))
+    pipeline.tick(NINE)
+
+    report, _ = pipeline.send(NINE + timedelta(seconds=5))
+
+    assert pipeline.statuses(report) == {"sent": 30 - len(gone_users), "failed": len(gone_users)}
+    assert {user for user, devices in pipeline.devices.items.items() if not devices} == gone_users
+
+
+def test_a_user_with_many_devices_reaches_the_ten_refreshed_last_and_the_record_stays_small() -> None:
+    pipeline = Pipeline()
+    pipeline.reminders.put("ana", reminder("morning", NINE))
+    for n in range(50):
+        pipeline.devices.put("ana", device(f"d{n:02d}", f"fid-ok-{n}", NINE - timedelta(hours=n)))
+    pipeline.tick(NINE)
+
+    pipeline.send(NINE + timedelta(seconds=5))
+
+    assert sorted(push.device_id for push in pipeline.gateway.accepted) == [f"d{n:02d}" for n in range(10)]
+    [state] = pipeline.notifications.states.values()
+    assert len(state.record.delivered) == 10
+
+
+def test_an_occurrence_past_its_window_at_the_sender_is_counted_expired_not_sent() -> None:
+    pipeline = Pipeline()
+    _one_due(pipeline)
+
+    report, retried = pipeline.send(NINE + timedelta(minutes=15))
+
+    assert pipeline.statuses(report) == {"expired": 1}
+    assert retried == []
+    assert pipeline.gateway.accepted == []
