@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from selfkind.api.caching import localized_json_response
-from selfkind.api.care_routes import create_care_router
+from selfkind.api.care_routes import register_care_routes
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
@@ -55,7 +55,7 @@ def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
     return response
 
 
-app.include_router(create_care_router(respond))
+register_care_routes(app, respond)
 
 
 @app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True))

@@ -1,7 +1,8 @@
 """The catalog function's care routes: crisis and support lines, guides and programs (all public).
 
-A router, so the handler module stays thin; the handler hands in how it answers (language
-negotiation and ETag caching), and each route names only the domain function it calls.
+Registered on the catalog function's resolver from here, so the handler module stays thin: the
+handler hands in how it answers (language negotiation and ETag caching), and each route names only
+the domain function it calls.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
 from selfkind.api.problems import documented_responses
@@ -26,14 +26,11 @@ Respond = Callable[[Callable[[Language], BaseModel]], Response[str]]
 COUNTRY_CODE = r"^[A-Za-z]{2}$"
 
 
-def create_care_router(respond: Respond) -> APIGatewayHttpRouter:
-    router = APIGatewayHttpRouter()
+def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> None:
 
     @router.get("/v1/support", responses=documented_responses(SupportInfo, cacheable=True))
     def get_support(
-        country: Annotated[
-            str, Query(pattern=COUNTRY_CODE, description="ISO 3166-1 alpha-2 code, e.g. US, ES, GB.")
-        ],
+        country: Annotated[str, Query(pattern=COUNTRY_CODE, description="ISO 3166-1 alpha-2 code, e.g. US, ES, GB.")],
     ) -> Response[str]:
         return respond(partial(support.support_for, country.upper()))
 
@@ -52,5 +49,3 @@ def create_care_router(respond: Respond) -> APIGatewayHttpRouter:
     @router.get("/v1/programs/<program_id>", responses=documented_responses(Program, cacheable=True))
     def get_program(program_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
         return respond(partial(programs.get_program, program_id))
-
-    return router

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.dispatch import DueOccurrence
@@ -22,20 +20,10 @@ from selfkind.domain.ports import (
     PushResult,
     ReminderStore,
 )
-from selfkind.domain.reminder_content import (
-    TITLES,
-    OwnAffirmation,
-    choose_affirmation,
-    choose_exercise,
-    device_language,
-    practice_body,
-    remember_affirmation,
-    remember_exercise,
-)
+from selfkind.domain.reminder_content import OwnAffirmation, compose_reminder, device_language
 from selfkind.domain.reminders import pacing_for
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
 from selfkind.domain.sync import SyncStore
-from selfkind.models.catalog import Language
 from selfkind.models.reminders import (
     Engagement,
     NotificationRecord,
@@ -131,16 +119,20 @@ def prepare(stores: Stores, due: DueOccurrence, now: datetime) -> Prepared | Out
         return Outcome("skipped", Skip.DAILY_CAP)
     targets = [device for device in devices if device.device_id not in delivered]
     kind = reminder.kind.value
-    data = {"type": kind, "notification_id": due.notification_id, "reminder_id": reminder.reminder_id}
-    body: Callable[[Language], str]
-    if reminder.kind is ReminderKind.AFFIRMATION:
-        choice = choose_affirmation(_own_affirmations(stores.sync, user_id), engagement)
-        engagement = remember_affirmation(engagement, choice)
-        data["affirmation_id"], body = choice.affirmation_id, choice.text
-    else:
-        exercise = choose_exercise(engagement)
-        engagement = remember_exercise(engagement, exercise)
-        data["exercise_id"], body = exercise.id, partial(practice_body, exercise)
+    # Every content decision (what, at which hour, how much shows on the lock screen) is made here.
+    composed = compose_reminder(
+        reminder.kind,
+        own=_own_affirmations(stores.sync, user_id) if reminder.kind is ReminderKind.AFFIRMATION else [],
+        engagement=engagement,
+        preview=settings.notification_preview,
+        local_time=due.occurrence.astimezone(zone),
+    )
+    data = {
+        "type": kind,
+        "notification_id": due.notification_id,
+        "reminder_id": reminder.reminder_id,
+        **composed.data,
+    }
     pushes = []
     for device in targets:
         language = device_language(device.locale)
@@ -150,13 +142,13 @@ def prepare(stores: Stores, due: DueOccurrence, now: datetime) -> Prepared | Out
                 device_id=device.device_id,
                 fid=device.fid,
                 token=None if device.fid else device.token,
-                title=TITLES[(kind, language)],
-                body=body(language),
+                title=composed.title(language),
+                body=composed.body(language),
                 data=data,
                 kind=kind,
             )
         )
-    return Prepared(due, claim is Claim.CLAIMED, delivered, pushes, engagement)
+    return Prepared(due, claim is Claim.CLAIMED, delivered, pushes, composed.engagement_after)
 
 
 def _own_affirmations(sync: SyncStore, user_id: str) -> list[OwnAffirmation]:
