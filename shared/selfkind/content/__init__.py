@@ -6,6 +6,7 @@ file is read and validated once per container, and only when a route first needs
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -45,10 +46,7 @@ def load_support_content() -> SupportContent:
 @cache
 def load_guides() -> tuple[GuideContent, ...]:
     guides = GuideContentList.validate_json((FOLDER / GUIDES_FILE).read_bytes())
-    known = {exercise.id for exercise in load_catalog_content().exercises}
-    unknown = {ref for guide in guides for ref in guide.related_exercises} - known
-    if unknown:
-        raise ValueError(f"guides name exercises that do not exist: {sorted(unknown)}")
+    check_guides(guides, {exercise.id for exercise in load_catalog_content().exercises})
     return guides
 
 
@@ -56,7 +54,18 @@ def load_guides() -> tuple[GuideContent, ...]:
 def load_programs() -> tuple[ProgramContent, ...]:
     """Programs refer to exercises by id, so they are checked against the catalog as they load."""
     programs = ProgramContentList.validate_json((FOLDER / PROGRAMS_FILE).read_bytes())
-    durations = {exercise.id: exercise.duration_minutes for exercise in load_catalog_content().exercises}
+    check_programs(programs, {exercise.id: exercise.duration_minutes for exercise in load_catalog_content().exercises})
+    return programs
+
+
+def check_guides(guides: Iterable[GuideContent], exercise_ids: Collection[str]) -> None:
+    unknown = sorted({ref for guide in guides for ref in guide.related_exercises} - set(exercise_ids))
+    if unknown:
+        raise ValueError(f"guides name exercises that do not exist: {unknown}")
+
+
+def check_programs(programs: Iterable[ProgramContent], durations: Mapping[str, int]) -> None:
+    """Every step is an exercise of the catalog, and each day's exercises fit the minutes it states."""
     for program in programs:
         for day in program.days:
             unknown = [step.exercise_id for step in day.steps if step.exercise_id not in durations]
@@ -65,4 +74,3 @@ def load_programs() -> tuple[ProgramContent, ...]:
             needed = sum(durations[step.exercise_id] for step in day.steps)
             if needed > day.minutes:
                 raise ValueError(f"{program.id} day {day.day} needs {needed} minutes, more than its {day.minutes}")
-    return programs

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from functools import cache
+from math import gcd
 
 from selfkind.content import load_catalog_content
 from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent, Language, SuitableTime
@@ -130,6 +131,16 @@ def _schedulable_affirmation_ids() -> tuple[str, ...]:
     return tuple(item.id for item in load_catalog_content().affirmations if not item.for_hard_moments)
 
 
+@cache
+def _catalog_positions() -> dict[str, int]:
+    return {item: position for position, item in enumerate(_schedulable_affirmation_ids())}
+
+
+@cache
+def _stride(count: int) -> int:
+    return next(step for step in range(RECENT_WINDOW, RECENT_WINDOW + count + 1) if gcd(step, count) == 1)
+
+
 def device_language(locale: str) -> Language:
     """English or Spanish from a BCP 47 tag, else English."""
     return Language.ES if locale.lower().split("-")[0] == "es" else Language.EN
@@ -147,10 +158,16 @@ def choose_affirmation(own: list[OwnAffirmation], engagement: Engagement) -> Aff
     if fresh_own and (owns_turn or not catalog_ids):
         pick = fresh_own[len(sources) % len(fresh_own)]
         return AffirmationChoice(pick.affirmation_id, "own", pick.text)
-    fresh_catalog = [item for item in catalog_ids if item not in recent] or catalog_ids
-    # Walk the catalog in a stable order from where the last one was: varied, never random twice.
-    start = len(engagement.recent_affirmations) * 7
-    return AffirmationChoice(fresh_catalog[start % len(fresh_catalog)], "catalog", None)
+    # Walk the catalog in a stable order, a few places on from the last one sent: varied, never random
+    # twice, and round the whole catalog (a stride coprime with its size visits every affirmation).
+    count = len(catalog_ids)
+    last = next((item for item in reversed(engagement.recent_affirmations) if item in _catalog_positions()), None)
+    start = (_catalog_positions()[last] + _stride(count)) % count if last else 0
+    for offset in range(count):
+        candidate = catalog_ids[(start + offset) % count]
+        if candidate not in recent:
+            return AffirmationChoice(candidate, "catalog", None)
+    return AffirmationChoice(catalog_ids[start], "catalog", None)
 
 
 def suitable_times_at(local: time) -> frozenset[SuitableTime]:
