@@ -6,7 +6,7 @@ import re
 from datetime import date, time, timedelta
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from selfkind.content import check_programs, load_catalog_content, load_guides, load_programs, load_support_content
 from selfkind.domain.reminder_content import suggestable_exercises
@@ -24,7 +24,7 @@ def _all_texts(value: object) -> list[LocalizedText]:
         return [value]
     if isinstance(value, tuple):
         return [text for item in value for text in _all_texts(item)]
-    if hasattr(value, "__pydantic_fields__"):
+    if isinstance(value, BaseModel):
         return [text for name in type(value).model_fields for text in _all_texts(getattr(value, name))]
     return []
 
