@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import push_bench, scheduler_bench, sync_bench
+from bench import push_bench, sync_bench
 from devstack.aws import EmbeddedAws
 from devstack.runtime import function_environment, local_references
 from devstack.template import REPO_ROOT, functions
@@ -115,5 +115,5 @@ def _xray_import_ms() -> float:
 if __name__ == "__main__":
     bench_functions()
     sync_bench.run()
-    scheduler_bench.run()
+
     push_bench.run()

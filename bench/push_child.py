@@ -63,6 +63,7 @@ def main() -> None:
 
     pushes = [
         Push(
+            notification_id=f"n{n}",
             device_id=f"d{n}",
             fid=f"fid-bench-{n:05d}",
             token=None,
@@ -74,14 +75,15 @@ def main() -> None:
         for n in range(config["messages"])
     ]
     gateway = FirebasePushGateway(lambda: config["service_account"], fcm_url=config["send_url_template"])
+    gateway.prepare()
     gateway.send_all(pushes[:1])  # warm: the app, the OAuth token and the connection exist before timing
-    app = gateway._firebase()
+    app = gateway._app
     baseline_rss = _rss_kib()
     with _Peaks() as peaks:
         started = time.perf_counter()
         if variant == "sender":
             results = gateway.send_all(pushes)
-            delivered = sum(result.outcome.value == "delivered" for result in results)
+            delivered = sum(result.outcome.value == "delivered" for result in results.values())
         else:
             batch = messaging.send_each([to_message(push) for push in pushes], app=app)
             delivered = batch.success_count

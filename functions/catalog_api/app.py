@@ -1,7 +1,10 @@
-"""The exercise catalog: public, read-only, served from the content bundled in the layer."""
+"""The exercise catalog and the care content (support lines, guides, programs): public, read-only,
+served from the content bundled in the layer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -14,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from selfkind.api.caching import localized_json_response
+from selfkind.api.care_routes import register_care_routes
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
@@ -39,16 +43,19 @@ settings = CatalogSettings.from_environment()
 app = create_resolver(metrics, logger)
 
 
-def _language() -> Language:
-    return negotiate_language(app.current_event.headers.get("accept-language"))
-
-
-def _cacheable(model: BaseModel, language: Language) -> Response[str]:
-    if_none_match = app.current_event.headers.get("if-none-match")
-    response = localized_json_response(model, language, if_none_match, settings.cache_max_age_seconds)
+def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
+    """The answer in the negotiated language, with its ETag; 304 when the client's copy is current."""
+    headers = app.current_event.headers
+    language = negotiate_language(headers.get("accept-language"))
+    response = localized_json_response(
+        answer(language), language, headers.get("if-none-match"), settings.cache_max_age_seconds
+    )
     not_modified = response.status_code == HTTPStatus.NOT_MODIFIED
     metrics.add_metric(name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1)
     return response
+
+
+register_care_routes(app, respond)
 
 
 @app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True))
@@ -59,20 +66,17 @@ def list_exercises(
     max_minutes: Annotated[int | None, Query(ge=1, le=600)] = None,
 ) -> Response[str]:
     wanted = ExerciseFilter(category=category, technique=technique, approach=approach, max_minutes=max_minutes)
-    language = _language()
-    return _cacheable(catalog.list_exercises(wanted, language), language)
+    return respond(partial(catalog.list_exercises, wanted))
 
 
 @app.get("/v1/exercises/<exercise_id>", responses=documented_responses(Exercise, cacheable=True))
 def get_exercise(exercise_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
-    language = _language()
-    return _cacheable(catalog.get_exercise(exercise_id, language), language)
+    return respond(partial(catalog.get_exercise, exercise_id))
 
 
 @app.get("/v1/affirmations", responses=documented_responses(AffirmationList, cacheable=True))
 def list_affirmations(theme: Annotated[Theme | None, Query()] = None) -> Response[str]:
-    language = _language()
-    return _cacheable(catalog.list_affirmations(theme, language), language)
+    return respond(partial(catalog.list_affirmations, theme))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

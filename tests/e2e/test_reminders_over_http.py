@@ -29,7 +29,7 @@ def test_a_reminder_reaches_the_device_through_a_tick(stack: LocalStack) -> None
     assert delivery["status"] == 200
     message = delivery["message"]
     assert message["fid"] == "fid-e2e-000001"
-    assert message["notification"]["title"] == "Un momento para ti, si te apetece"
+    assert message["notification"]["title"] == "Un momento para ti, si quieres"
     assert message["data"]["type"] == "practice"
 
     opened = stack.request("POST", f"/v1/notifications/{message['data']['notification_id']}/opened", token=token)

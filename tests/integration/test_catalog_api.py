@@ -60,6 +60,7 @@ def test_exercises_are_listed_in_english_by_default(catalog: Callable[..., Respo
         "benefits",
         "cautions",
         "suitable_time",
+        "for_hard_moments",
     }
 
 
@@ -73,11 +74,11 @@ def test_spanish_is_negotiated_from_accept_language(catalog: Callable[..., Respo
 
 
 def test_filters_combine(catalog: Callable[..., Response]) -> None:
-    items = _json(catalog("/v1/exercises", "technique=breathing&max_minutes=5&approach=MBSR"))["items"]
+    items = _json(catalog("/v1/exercises", "technique=breathing&max_minutes=5&approach=MSC"))["items"]
 
     assert items
     assert all(
-        "breathing" in i["techniques"] and i["duration_minutes"] <= 5 and "MBSR" in i["approaches"] for i in items
+        "breathing" in i["techniques"] and i["duration_minutes"] <= 5 and "MSC" in i["approaches"] for i in items
     )
 
 

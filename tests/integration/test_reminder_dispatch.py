@@ -4,16 +4,12 @@ HTTP to the FCM stand-in."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 import pytest
 from pytest_mock import MockerFixture
 
-from devstack.fcm import FcmStandIn
-from devstack.lambda_api import LocalLambdaApi
 from selfkind.adapters.firebase_push import FirebasePushGateway
 from selfkind.content import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
@@ -22,30 +18,9 @@ from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.reminders import QuietHours, ReminderKind, Settings
 from selfkind.models.sync import RecordChange
 from tests.conftest import Handler
-from tests.reminder_world import DAY, InProcess, ReminderWorld, local
+from tests.reminder_world import DAY, ReminderWorld, local
 
 MONDAY_8AM = local("2027-03-15T08:00")
-
-
-@pytest.fixture
-def world(
-    aws: dict[str, str],
-    fcm: FcmStandIn,
-    lambda_api: LocalLambdaApi,
-    lambda_functions: dict[str, Any],
-    function_overrides: dict[str, str],
-    invoke: Callable[[str], Handler],
-) -> ReminderWorld:
-    # Four shards instead of the template's: the same code paths, and 16 times fewer moto calls a tick.
-    function_overrides["REMINDER_SHARDS"] = "4"
-    lambda_functions["ReminderWorkerFunction"] = InProcess(invoke("ReminderWorkerFunction"))
-    return ReminderWorld(
-        aws=aws,
-        fcm=fcm,
-        lambda_api=lambda_api,
-        scheduler=invoke("ReminderSchedulerFunction"),
-        sender=invoke("ReminderSenderFunction"),
-    )
 
 
 def _with_device(world: ReminderWorld, user: str = "ana") -> None:

@@ -24,7 +24,13 @@ JSON = {"content-type": "application/json"}
 TOKEN = "apns-token-PRIVATE-0123456789abcdef"
 FID = "fid-PRIVATE-fedcba9876543210"
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_SETTINGS = {"quiet_hours": None, "max_per_day": 3, "paused_until": None, "gentle_pacing": True}
+DEFAULT_SETTINGS = {
+    "quiet_hours": None,
+    "max_per_day": 3,
+    "paused_until": None,
+    "gentle_pacing": True,
+    "notification_preview": "own_hidden",
+}
 
 
 class Api(Protocol):

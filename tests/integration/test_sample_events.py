@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from devstack.template import REPO_ROOT, functions
+from devstack.template import REPO_ROOT, functions, parameter_defaults
 from tests.conftest import Handler
+from tests.reminder_world import InProcess
 
 FUNCTION_BY_FOLDER = {function.code_dir.name: name for name, function in functions().items()}
 SAMPLES = sorted((REPO_ROOT / "events").glob("*/*.json"))
@@ -20,7 +22,10 @@ def test_every_function_has_a_sample_event() -> None:
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda path: f"{path.parent.name}/{path.stem}")
-def test_the_sample_event_succeeds(sample: Path, invoke: Callable[[str], Handler]) -> None:
+def test_the_sample_event_succeeds(
+    sample: Path, invoke: Callable[[str], Handler], lambda_functions: dict[str, Any]
+) -> None:
+    lambda_functions["ReminderWorkerFunction"] = InProcess(invoke("ReminderWorkerFunction"))
     handler = invoke(FUNCTION_BY_FOLDER[sample.parent.name])
 
     result = handler(json.loads(sample.read_text()))
@@ -29,5 +34,7 @@ def test_the_sample_event_succeeds(sample: Path, invoke: Callable[[str], Handler
         assert 200 <= result["statusCode"] < 300, result.get("body")
     elif "batchItemFailures" in result:  # the queue consumer
         assert result["batchItemFailures"] == []
-    else:  # the scheduler
-        assert result["due"] == 0
+    elif "dispatched" in result:  # the scheduler: one worker per shard
+        assert result["dispatched"] == int(parameter_defaults()["ReminderShards"])
+    else:  # a shard worker
+        assert (result["due"], result["busy"]) == (0, False)

@@ -37,7 +37,17 @@ def test_the_deployed_routes_are_the_routes_the_code_knows() -> None:
 
 def test_every_route_requires_the_jwt_except_the_public_catalog() -> None:
     public = {route.path for route in http_routes() if not route.requires_auth}
-    assert public == {"/v1/exercises", "/v1/exercises/{exercise_id}", "/v1/affirmations", "$default"}
+    assert public == {
+        "/v1/exercises",
+        "/v1/exercises/{exercise_id}",
+        "/v1/affirmations",
+        "/v1/support",
+        "/v1/guides",
+        "/v1/guides/{guide_id}",
+        "/v1/programs",
+        "/v1/programs/{program_id}",
+        "$default",
+    }
     auth = RESOURCES["HttpApi"]["Properties"]["Auth"]
     assert auth["DefaultAuthorizer"] == "JwtAuthorizer"
     assert auth["Authorizers"]["JwtAuthorizer"]["IdentitySource"] == "$request.header.Authorization"

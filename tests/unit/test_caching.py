@@ -5,7 +5,7 @@ from selfkind.models.catalog import Affirmation, Language, Theme
 
 
 def _model() -> Affirmation:
-    return Affirmation(id="a", text="hola", themes=[Theme.REST])
+    return Affirmation(id="a", text="hola", themes=[Theme.REST], for_hard_moments=False)
 
 
 def test_a_fresh_request_gets_the_body_with_validators() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -96,8 +96,8 @@ def test_own_affirmations_alternate_with_catalog_ones_without_repeats() -> None:
 
 
 def test_a_practice_is_short_and_from_the_next_category() -> None:
-    first = choose_exercise(Engagement())
-    second = choose_exercise(Engagement(last_category=first.category.value, recent_exercises=[first.id]))
+    first = choose_exercise(Engagement(), time(14, 0))
+    second = choose_exercise(Engagement(last_category=first.category.value, recent_exercises=[first.id]), time(14, 0))
 
     assert first.duration_minutes <= 10
     assert second.duration_minutes <= 10

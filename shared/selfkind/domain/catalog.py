@@ -34,11 +34,17 @@ def _localize_exercise(content: ExerciseContent, language: Language) -> Exercise
         benefits=[benefit.in_language(language) for benefit in content.benefits],
         cautions=content.cautions.in_language(language) if content.cautions else None,
         suitable_time=content.suitable_time,
+        for_hard_moments=content.for_hard_moments,
     )
 
 
 def _localize_affirmation(content: AffirmationContent, language: Language) -> Affirmation:
-    return Affirmation(id=content.id, text=content.text.in_language(language), themes=list(content.themes))
+    return Affirmation(
+        id=content.id,
+        text=content.text.in_language(language),
+        themes=list(content.themes),
+        for_hard_moments=content.for_hard_moments,
+    )
 
 
 def _matches(exercise: ExerciseContent, wanted: ExerciseFilter) -> bool:

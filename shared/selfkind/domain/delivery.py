@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,20 +42,14 @@ from selfkind.domain.ports import (
     ReminderStore,
 )
 from selfkind.domain.reminder_content import (
-    TITLES,
+    ComposedReminder,
+    ContentIds,
     OwnAffirmation,
-    affirmation_by_id,
-    choose_affirmation,
-    choose_exercise,
+    compose_reminder,
     device_language,
-    exercise_by_id,
-    practice_body,
-    remember_affirmation,
-    remember_exercise,
 )
 from selfkind.domain.reminders import pacing_for
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
-from selfkind.models.catalog import Language
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
     MAX_DEVICES_PER_USER,
@@ -139,13 +133,6 @@ class _Candidate:
     targets: list[StoredDevice]
     previous: NotificationState | None
     request: ClaimRequest
-
-
-@dataclass(frozen=True)
-class _Message:
-    title: Callable[[Language], str]
-    body: Callable[[Language], str]
-    data: dict[str, str]
 
 
 def deliver_batch(
@@ -341,31 +328,27 @@ def _with_content(request: ClaimRequest, data: Mapping[str, str]) -> ClaimReques
     return ClaimRequest(request.user_id, record, request.previous, request.local_day, request.max_per_day)
 
 
-def _compose(candidate: _Candidate, loaded: _Loaded) -> _Message:
-    """What the push says; advances the user's rotation in `loaded` only for first attempts."""
+def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
+    """What the push says; the user's rotation in `loaded` moves on as the batch's choices are made."""
     reminder, due = candidate.reminder, candidate.item.due
     user = due.user_id
-    engagement = loaded.engagement[user]
     previous = candidate.previous.record if candidate.previous else None
-    data = {"type": reminder.kind.value, "notification_id": due.notification_id, "reminder_id": reminder.reminder_id}
-    title: Callable[[Language], str] = lambda language: TITLES[(reminder.kind.value, language)]  # noqa: E731
-    if reminder.kind is ReminderKind.AFFIRMATION:
-        own = loaded.own_affirmations.get(user, [])
-        choice = affirmation_by_id(own, previous.affirmation_id) if previous and previous.affirmation_id else None
-        if choice is None:
-            choice = choose_affirmation(own, engagement)
-            loaded.engagement[user] = remember_affirmation(engagement, choice)
-        data["affirmation_id"] = choice.affirmation_id
-        return _Message(title, choice.text, data)
-    exercise = exercise_by_id(previous.exercise_id) if previous and previous.exercise_id else None
-    if exercise is None:
-        exercise = choose_exercise(engagement)
-        loaded.engagement[user] = remember_exercise(engagement, exercise)
-    data["exercise_id"] = exercise.id
-    return _Message(title, lambda language: practice_body(exercise, language), data)
+    composed = compose_reminder(
+        reminder.kind,
+        own=loaded.own_affirmations.get(user, []),
+        engagement=loaded.engagement[user],
+        preview=loaded.profiles[user].settings.notification_preview,
+        local_time=due.occurrence.astimezone(ZoneInfo(reminder.timezone)),
+        same_as=ContentIds(previous.affirmation_id, previous.exercise_id) if previous else None,
+    )
+    loaded.engagement[user] = composed.engagement_after
+    return composed
 
 
-def _pushes(candidate: _Candidate, message: _Message) -> list[Push]:
+def _pushes(candidate: _Candidate, message: ComposedReminder) -> list[Push]:
+    nid = candidate.request.record.notification_id
+    kind = candidate.reminder.kind.value
+    data = {"type": kind, "notification_id": nid, "reminder_id": candidate.reminder.reminder_id, **message.data}
     already = set(candidate.previous.record.delivered) if candidate.previous else set()
     pushes = []
     for device in candidate.targets:
@@ -374,15 +357,15 @@ def _pushes(candidate: _Candidate, message: _Message) -> list[Push]:
         language = device_language(device.locale)
         pushes.append(
             Push(
-                notification_id=candidate.request.record.notification_id,
+                notification_id=nid,
                 device_id=device.device_id,
                 # firebase-admin 7.7 deprecates Message.token for Message.fid: the FID when the device gave one.
                 fid=device.fid,
                 token=None if device.fid else device.token,
                 title=message.title(language),
                 body=message.body(language),
-                data=message.data,
-                kind=candidate.reminder.kind.value,
+                data=data,
+                kind=kind,
             )
         )
     return pushes

@@ -58,6 +58,8 @@ class Approach(StrEnum):
     MBSR = "MBSR"  # Mindfulness-Based Stress Reduction
     IFS = "IFS"  # Internal Family Systems
     CBT = "CBT"  # Cognitive Behavioural Therapy
+    MBCT = "MBCT"  # Mindfulness-Based Cognitive Therapy
+    POSITIVE_PSYCHOLOGY = "positive_psychology"
 
 
 class SuitableTime(StrEnum):
@@ -112,6 +114,8 @@ class ExerciseContent(BaseModel):
     approaches: Annotated[tuple[Approach, ...], Field(min_length=1, max_length=5)]
     duration_minutes: Annotated[int, Field(ge=1, le=60)]
     suitable_time: SuitableTime
+    # A one-minute "SOS" form for a hard moment: offered when sought, never suggested on a schedule.
+    for_hard_moments: bool = False
     steps: Annotated[tuple[StepContent, ...], Field(min_length=1, max_length=15)]
     journal_prompts: tuple[LocalizedText, ...]
     benefits: Annotated[tuple[LocalizedText, ...], Field(min_length=1)]
@@ -124,6 +128,9 @@ class AffirmationContent(BaseModel):
     id: Slug
     text: LocalizedText
     themes: Annotated[tuple[Theme, ...], Field(min_length=1, max_length=3)]
+    # Presumes present distress ("This is a moment of struggle…"): there for a person who seeks it,
+    # never pushed on a schedule, where it can land on a calm day and feel invalidating.
+    for_hard_moments: bool
 
 
 class CatalogContent(BaseModel):
@@ -154,12 +161,14 @@ class Exercise(BaseModel):
     benefits: list[str]
     cautions: str | None = Field(description="A gentle note where the practice can stir difficult feelings.")
     suitable_time: SuitableTime
+    for_hard_moments: bool = Field(description="A short form for a hard moment; never suggested by a reminder.")
 
 
 class Affirmation(BaseModel):
     id: str
     text: str
     themes: list[Theme]
+    for_hard_moments: bool = Field(description="Written for a hard moment; never sent as a scheduled reminder.")
 
 
 class ExerciseList(BaseModel):

@@ -29,6 +29,14 @@ class ReminderKind(StrEnum):
     PRACTICE = "practice"
 
 
+class NotificationPreview(StrEnum):
+    """How much of a reminder shows on the lock screen."""
+
+    FULL = "full"  # the affirmation or practice, whoever wrote it
+    OWN_HIDDEN = "own_hidden"  # catalog texts shown; the user's own words only once the app is open
+    DISCREET = "discreet"  # a generic title and body: no affirmation or practice text at all
+
+
 class Pacing(StrEnum):
     NORMAL = "normal"
     EVERY_OTHER_DAY = "every_other_day"
@@ -174,6 +182,7 @@ class Settings(BaseModel):
     max_per_day: Annotated[StrictInt, Field(ge=1, le=24)] = DEFAULT_MAX_PER_DAY
     paused_until: AwareDatetime | None = None
     gentle_pacing: bool = True
+    notification_preview: NotificationPreview = NotificationPreview.OWN_HIDDEN
 
 
 class Engagement(BaseModel):

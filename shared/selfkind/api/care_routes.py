@@ -1,0 +1,51 @@
+"""The catalog function's care routes: crisis and support lines, guides and programs (all public).
+
+Registered on the catalog function's resolver from here, so the handler module stays thin: the
+handler hands in how it answers (language negotiation and ETag caching), and each route names only
+the domain function it calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel
+
+from selfkind.api.problems import documented_responses
+from selfkind.domain import guides, programs, support
+from selfkind.models.catalog import Language
+from selfkind.models.guides import Guide, GuideList
+from selfkind.models.programs import Program, ProgramList
+from selfkind.models.support import SupportInfo
+
+Respond = Callable[[Callable[[Language], BaseModel]], Response[str]]
+COUNTRY_CODE = r"^[A-Za-z]{2}$"
+
+
+def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> None:
+
+    @router.get("/v1/support", responses=documented_responses(SupportInfo, cacheable=True))
+    def get_support(
+        country: Annotated[str, Query(pattern=COUNTRY_CODE, description="ISO 3166-1 alpha-2 code, e.g. US, ES, GB.")],
+    ) -> Response[str]:
+        return respond(partial(support.support_for, country.upper()))
+
+    @router.get("/v1/guides", responses=documented_responses(GuideList, cacheable=True))
+    def list_guides() -> Response[str]:
+        return respond(guides.list_guides)
+
+    @router.get("/v1/guides/<guide_id>", responses=documented_responses(Guide, cacheable=True))
+    def get_guide(guide_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+        return respond(partial(guides.get_guide, guide_id))
+
+    @router.get("/v1/programs", responses=documented_responses(ProgramList, cacheable=True))
+    def list_programs() -> Response[str]:
+        return respond(programs.list_programs)
+
+    @router.get("/v1/programs/<program_id>", responses=documented_responses(Program, cacheable=True))
+    def get_program(program_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+        return respond(partial(programs.get_program, program_id))

@@ -1,0 +1,149 @@
+"""Support lines, guides and programs through the catalog function's handler, with the events API
+Gateway sends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from devstack.events import http_api_event
+from tests.conftest import Handler
+
+Response = dict[str, Any]
+
+
+@pytest.fixture
+def catalog(invoke: Callable[[str], Handler]) -> Callable[..., Response]:
+    handler = invoke("CatalogFunction")
+
+    def get(path: str, query: str = "", **headers: str) -> Response:
+        return handler(http_api_event("GET", path, query=query, headers=headers))
+
+    return get
+
+
+def _json(response: Response) -> Any:
+    assert response["statusCode"] == 200, response["body"]
+    return json.loads(response["body"])
+
+
+def _problem(response: Response, status: int) -> dict[str, Any]:
+    assert response["statusCode"] == status
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    problem: dict[str, Any] = json.loads(response["body"])
+    return problem
+
+
+# --- GET /v1/support ---
+
+
+def test_support_lists_sourced_lines_and_the_emergency_number(catalog: Callable[..., Response]) -> None:
+    support = _json(catalog("/v1/support", "country=US"))
+
+    assert support["country"] == "US"
+    assert support["emergency_number"] == "911"
+    assert support["emergency_source"].startswith("https://")
+    assert support["message"].startswith("If you are in danger now, call 911.")
+    assert support["directory"] is None
+    line = support["lines"][0]
+    assert {"name", "phone", "sms", "chat_url", "hours", "languages", "source", "verified_on"} <= line.keys()
+    assert line["phone"] == "988"
+    assert line["source"].startswith("https://988lifeline.org/")
+
+
+def test_support_speaks_spanish_and_is_cacheable(catalog: Callable[..., Response]) -> None:
+    english = catalog("/v1/support", "country=US")
+    spanish = catalog("/v1/support", "country=US", **{"Accept-Language": "es-MX,es;q=0.9"})
+
+    assert spanish["headers"]["Content-Language"] == "es"
+    assert _json(spanish)["message"].startswith("Si estás en peligro ahora, llama al 911.")
+    assert spanish["headers"]["ETag"] != english["headers"]["ETag"]
+    assert "public" in spanish["headers"]["Cache-Control"]
+    again = catalog(
+        "/v1/support", "country=US", **{"Accept-Language": "es", "If-None-Match": spanish["headers"]["ETag"]}
+    )
+    assert again["statusCode"] == 304
+
+
+def test_a_lower_case_code_is_read_as_the_country(catalog: Callable[..., Response]) -> None:
+    assert _json(catalog("/v1/support", "country=gb"))["country"] == "GB"
+
+
+@pytest.mark.parametrize("country", ["MX", "ZZ"])
+def test_a_country_without_an_entry_gets_the_emergency_guidance_and_a_directory(
+    catalog: Callable[..., Response], country: str
+) -> None:
+    support = _json(catalog("/v1/support", f"country={country}"))
+
+    assert support["emergency_number"] is None
+    assert support["lines"] == []
+    assert support["message"].startswith("If you are in danger now, call your local emergency number.")
+    assert support["directory"]["url"] == "https://findahelpline.com/"
+    assert support["directory"]["verified_on"]
+
+
+def test_a_country_with_only_an_emergency_number_also_gets_the_directory(catalog: Callable[..., Response]) -> None:
+    support = _json(catalog("/v1/support", "country=ES", **{"Accept-Language": "es"}))
+
+    assert support["emergency_number"] == "112"
+    assert support["message"].startswith("Si estás en peligro ahora, llama al 112.")
+    assert support["directory"] is not None
+
+
+@pytest.mark.parametrize("query", ["country=USA", "country=1A", "country=", "country=U", ""])
+def test_a_malformed_or_missing_country_is_a_400_naming_it(catalog: Callable[..., Response], query: str) -> None:
+    problem = _problem(catalog("/v1/support", query), 400)
+
+    assert [error["field"] for error in problem["errors"]] == ["country"]
+
+
+# --- guides ---
+
+
+def test_guides_are_listed_and_read_in_either_language(catalog: Callable[..., Response]) -> None:
+    items = _json(catalog("/v1/guides"))["items"]
+    assert {"what-is-self-compassion", "backdraft", "how-to-start"} <= {item["id"] for item in items}
+
+    guide = _json(catalog("/v1/guides/backdraft", **{"Accept-Language": "es"}))
+    assert guide["title"].startswith("Cuando la amabilidad")
+    assert guide["sections"]
+    assert guide["related_exercises"]
+
+
+def test_an_unknown_guide_is_a_404_problem(catalog: Callable[..., Response]) -> None:
+    assert _problem(catalog("/v1/guides/no-such-guide"), 404)["type"].endswith("/not-found")
+
+
+# --- programs ---
+
+
+def test_programs_are_listed_with_their_length(catalog: Callable[..., Response]) -> None:
+    items = {item["id"]: item for item in _json(catalog("/v1/programs"))["items"]}
+
+    assert items["start-here"]["days"] >= 7
+    assert len(items) >= 3
+
+
+def test_a_program_lists_its_days_with_each_exercise_and_a_note(catalog: Callable[..., Response]) -> None:
+    program = _json(catalog("/v1/programs/start-here", **{"Accept-Language": "es"}))
+
+    first = program["days"][0]
+    assert first["day"] == 1
+    step = first["steps"][0]
+    assert step["exercise_id"] == "self-compassion-break"
+    assert step["exercise_title"] == "Pausa de autocompasión"
+    assert step["note"]
+    assert sum(s["duration_minutes"] for s in first["steps"]) <= first["minutes"]
+
+
+def test_an_unknown_program_is_a_404_problem(catalog: Callable[..., Response]) -> None:
+    assert _problem(catalog("/v1/programs/nope"), 404)["status"] == 404
+
+
+def test_care_routes_reject_unknown_query_parameters(catalog: Callable[..., Response]) -> None:
+    problem = _problem(catalog("/v1/guides", "lang=es"), 400)
+
+    assert [error["field"] for error in problem["errors"]] == ["lang"]

@@ -1,0 +1,137 @@
+"""Lock-screen privacy and practices that fit the hour, through the account API (the setting) and
+the scheduler and sender handlers (the pushes), against moto and the FCM stand-in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.events import http_api_event
+from selfkind.content import load_catalog_content
+from selfkind.data.sync_repository import SyncRepository
+from selfkind.domain import sync
+from selfkind.domain.reminder_content import DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING
+from selfkind.domain.sync_push_parsing import canonical_record_json
+from selfkind.models.catalog import Language, SuitableTime
+from selfkind.models.reminders import NotificationPreview, ReminderKind, Settings
+from selfkind.models.sync import RecordChange
+from tests.conftest import Handler
+from tests.reminder_world import DAY, ReminderWorld, local
+
+MONDAY_8AM = local("2027-03-15T08:00")
+OWN_WORDS = "PRIVATE: I am allowed to take up space"
+EXERCISES = {item.id: item for item in load_catalog_content().exercises}
+
+
+def _only_own_affirmation(world: ReminderWorld, user: str = "ana") -> None:
+    store = SyncRepository(world.table, boto3.client("dynamodb"))
+    record = {"text": OWN_WORDS, "is_active": True, "created_at": 1, "updated_at": 1}
+    change = RecordChange(table="affirmations", record_id="own-1", data=canonical_record_json("own-1", record))
+    sync.push(store, user, 1, [change], datetime.now(UTC))
+
+
+def _first_own_push(world: ReminderWorld, preview: NotificationPreview | None) -> dict[str, Any]:
+    world.device("ana", "phone", fid="fid-phone-0001", locale="es-MX")
+    world.settings("ana", Settings() if preview is None else Settings(notification_preview=preview))
+    _only_own_affirmation(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+
+    world.tick(MONDAY_8AM)  # the user's own words come first: they come at least as often as the catalog's
+
+    pushes = world.pushes()
+    assert len(pushes) == 1
+    message: dict[str, Any] = pushes[0]["message"]
+    assert message["data"]["affirmation_id"] == "own-1"
+    return message
+
+
+def test_by_default_the_users_own_words_stay_off_the_lock_screen(world: ReminderWorld) -> None:
+    message = _first_own_push(world, preview=None)
+
+    assert message["notification"]["body"] == OWN_WORDS_WAITING[Language.ES]
+    assert OWN_WORDS not in json.dumps(message)  # neither in the notification nor in data
+
+
+def test_with_full_preview_the_push_carries_the_users_own_words(world: ReminderWorld) -> None:
+    message = _first_own_push(world, NotificationPreview.FULL)
+
+    assert message["notification"]["body"] == OWN_WORDS
+    assert OWN_WORDS not in json.dumps(message["data"])
+
+
+def test_discreet_pushes_say_nothing_of_the_content(world: ReminderWorld) -> None:
+    message = _first_own_push(world, NotificationPreview.DISCREET)
+
+    assert message["notification"] == {"title": DISCREET_TITLE[Language.ES], "body": DISCREET_BODY[Language.ES]}
+    assert OWN_WORDS not in json.dumps(message)
+
+
+def test_no_hard_moment_affirmation_is_pushed_on_a_schedule(world: ReminderWorld) -> None:
+    world.device("ana", "phone", fid="fid-phone-0001")
+    world.settings("ana", Settings(gentle_pacing=False, notification_preview=NotificationPreview.FULL))
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+    affirmations = {item.id: item for item in load_catalog_content().affirmations}
+
+    for day in range(21):
+        world.tick(MONDAY_8AM + day * DAY)
+
+    sent = [affirmations[push["message"]["data"]["affirmation_id"]] for push in world.pushes()]
+    assert len(sent) == 21
+    assert not any(item.for_hard_moments for item in sent)
+
+
+def test_an_evening_reminder_across_the_dst_change_suggests_evening_practices(world: ReminderWorld) -> None:
+    world.device("ana", "phone", fid="fid-phone-0001")
+    world.settings("ana", Settings(gentle_pacing=False))
+    first = local("2027-03-11T21:00")  # New York springs forward on 14 March
+    world.reminder("ana", "night", "21:00", after=first - DAY, kind=ReminderKind.PRACTICE)
+
+    for day in range(6):
+        world.tick(local(f"2027-03-{11 + day}T21:00"))
+
+    suggested = [EXERCISES[push["message"]["data"]["exercise_id"]] for push in world.pushes()]
+    assert len(suggested) == 6
+    assert {item.suitable_time for item in suggested} <= {SuitableTime.EVENING, SuitableTime.ANY}
+    assert all(item.duration_minutes <= 10 and not item.for_hard_moments for item in suggested)
+    assert all(push["message"]["notification"]["body"].count(":") <= 1 for push in world.pushes())
+
+
+# --- the setting, through the account API ---
+
+
+@pytest.fixture
+def settings_api(invoke: Callable[[str], Handler]) -> Callable[..., dict[str, Any]]:
+    handler = invoke("AccountFunction")
+
+    def call(method: str, body: Any = None) -> dict[str, Any]:
+        raw = None if body is None else json.dumps(body)
+        headers = {"content-type": "application/json"} if raw else {}
+        return handler(http_api_event(method, "/v1/me/settings", headers=headers, body=raw, claims={"sub": "ana"}))
+
+    return call
+
+
+def test_notification_preview_defaults_to_own_hidden_and_can_be_changed(
+    settings_api: Callable[..., dict[str, Any]],
+) -> None:
+    assert json.loads(settings_api("GET")["body"])["notification_preview"] == "own_hidden"
+
+    saved = settings_api("PUT", {"notification_preview": "discreet"})
+
+    assert saved["statusCode"] == 200
+    assert json.loads(settings_api("GET")["body"])["notification_preview"] == "discreet"
+
+
+def test_an_unknown_notification_preview_is_a_400_naming_the_field(
+    settings_api: Callable[..., dict[str, Any]],
+) -> None:
+    response = settings_api("PUT", {"notification_preview": "everything"})
+
+    assert response["statusCode"] == 400
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    assert [error["field"] for error in json.loads(response["body"])["errors"]] == ["notification_preview"]

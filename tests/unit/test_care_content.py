@@ -1,0 +1,269 @@
+"""The care content: sourced support lines, guides, programs, and the corrections to the catalog."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from selfkind.content import check_programs, load_catalog_content, load_guides, load_programs, load_support_content
+from selfkind.domain.reminder_content import suggestable_exercises
+from selfkind.models.catalog import Approach, Category, LocalizedText
+from selfkind.models.programs import ProgramContent
+
+CATALOG = load_catalog_content()
+EXERCISES = {exercise.id: exercise for exercise in CATALOG.exercises}
+SUPPORT = load_support_content()
+A_YEAR = timedelta(days=365)
+
+
+def _all_texts(value: object) -> list[LocalizedText]:
+    if isinstance(value, LocalizedText):
+        return [value]
+    if isinstance(value, tuple):
+        return [text for item in value for text in _all_texts(item)]
+    if isinstance(value, BaseModel):
+        return [text for name in type(value).model_fields for text in _all_texts(getattr(value, name))]
+    return []
+
+
+# --- support lines ---
+
+
+@pytest.mark.parametrize("country", ["US", "CA", "GB", "IE", "AU", "NZ"])
+def test_the_promised_english_speaking_countries_have_a_line_and_an_emergency_number(country: str) -> None:
+    entry = next(entry for entry in SUPPORT.countries if entry.country == country)
+    assert entry.emergency is not None
+    assert entry.lines
+
+
+def test_every_number_names_its_official_source_read_within_the_last_year() -> None:
+    dated = [(SUPPORT.directory.source, SUPPORT.directory.verified_on)]
+    for entry in SUPPORT.countries:
+        if entry.emergency:
+            dated.append((entry.emergency.source, entry.emergency.verified_on))
+        dated += [(line.source, line.verified_on) for line in entry.lines]
+    for source, verified_on in dated:
+        assert source.scheme == "https", source
+        assert date.today() - A_YEAR < verified_on <= date.today(), source
+
+
+def test_an_entry_without_a_sourced_emergency_number_or_line_is_left_out_not_guessed() -> None:
+    assert all(entry.emergency or entry.lines for entry in SUPPORT.countries)
+
+
+def test_the_messages_are_short_and_name_the_emergency_number() -> None:
+    for message in (SUPPORT.messages.with_emergency_number, SUPPORT.messages.without_emergency_number):
+        assert len(message.en) <= 120
+        assert len(message.es) <= 120
+    assert "{number}" in SUPPORT.messages.with_emergency_number.en
+    assert "{number}" in SUPPORT.messages.with_emergency_number.es
+
+
+# --- guides ---
+
+
+def test_guides_cover_the_three_components_backdraft_and_how_to_start() -> None:
+    guides = {guide.id: guide for guide in load_guides()}
+    components = " ".join(text.en for text in _all_texts(guides["what-is-self-compassion"])).lower()
+    assert all(part in components for part in ("self-kindness", "common humanity", "mindfulness"))
+    assert "backdraft" in guides
+    assert "how-to-start" in guides
+
+
+def test_backdraft_is_explained_in_plain_spanish_wherever_it_is_named() -> None:
+    texts = [text.es for exercise in CATALOG.exercises for text in _all_texts(exercise)]
+    texts += [text.es for guide in load_guides() for text in _all_texts(guide)]
+    named = [text for text in texts if "backdraft" in text]
+    assert named
+    assert all("rebote" in text for text in named)
+
+
+def test_guides_point_only_to_exercises_that_exist() -> None:
+    assert {ref for guide in load_guides() for ref in guide.related_exercises} <= EXERCISES.keys()
+
+
+# --- programs ---
+
+
+def test_there_is_a_seven_day_start_here_path_and_at_least_two_themed_programs() -> None:
+    programs = {program.id: program for program in load_programs()}
+    assert len(programs["start-here"].days) >= 7
+    assert len(programs) >= 3
+
+
+def test_every_program_step_is_an_exercise_and_each_day_fits_its_minutes() -> None:
+    for program in load_programs():
+        for day in program.days:
+            assert all(step.exercise_id in EXERCISES for step in day.steps), program.id
+            assert sum(EXERCISES[step.exercise_id].duration_minutes for step in day.steps) <= day.minutes, (
+                program.id,
+                day.day,
+            )
+
+
+# --- the catalog's corrections and additions ---
+
+
+def test_approaches_are_attributed_correctly() -> None:
+    assert EXERCISES["three-minute-breathing-space"].approaches == (Approach.MBCT,)
+    assert EXERCISES["three-good-things"].approaches == (Approach.POSITIVE_PSYCHOLOGY,)
+    assert Approach.MBSR not in EXERCISES["rain-for-difficult-emotions"].approaches
+    assert Approach.MBSR not in EXERCISES["box-breathing"].approaches
+
+
+def test_box_breathing_is_one_sixteen_second_round() -> None:
+    rounds = [step for step in EXERCISES["box-breathing"].steps if step.text.en == "In 4 · hold 4 · out 4 · hold 4"]
+    assert [step.seconds for step in rounds] == [16]
+    assert not any(step.seconds == 4 for step in EXERCISES["box-breathing"].steps)
+
+
+def test_the_body_scan_asks_no_gratitude_for_a_part_that_hurts() -> None:
+    text = " ".join(step.text.en for step in EXERCISES["compassionate-body-scan"].steps)
+    assert "If a part hurts or works differently, you needn't feel grateful; notice it kindly, or move on." in text
+    assert "remember what it does for you" not in text
+
+
+def test_the_letter_to_your_younger_self_keeps_a_comfortable_distance() -> None:
+    text = " ".join(step.text.en for step in EXERCISES["letter-to-your-younger-self"].steps)
+    assert "from a comfortable distance; you needn't relive it" in text
+
+
+def test_the_evening_reflection_closes_the_page_on_what_keeps_circling() -> None:
+    last = EXERCISES["evening-reflection-journal"].steps[-1].text.en
+    assert "keeps circling" in last
+    assert "close the page" in last
+
+
+@pytest.mark.parametrize("exercise_id", ["thought-record-with-kindness", "evening-reflection-journal"])
+def test_practices_that_were_missing_a_caution_have_one(exercise_id: str) -> None:
+    assert EXERCISES[exercise_id].cautions is not None
+
+
+def test_every_caution_names_numbness_as_a_sign_to_stop_and_ends_with_where_to_get_help() -> None:
+    cautions = [exercise.cautions for exercise in CATALOG.exercises if exercise.cautions]
+    assert len(cautions) >= 28
+    for caution in cautions:
+        assert "Numbness" in caution.en
+        assert "sign to stop" in caution.en
+        assert caution.en.endswith(
+            "open the app's support screen, call a crisis line, or call your local emergency number."
+        )
+        assert "entumecimiento" in caution.es
+        assert caution.es.endswith(
+            "abre la pantalla de apoyo de la app, llama a una línea de crisis o al número de emergencias de tu zona."
+        )
+
+
+@pytest.mark.parametrize(
+    "base", ["self-compassion-break", "soothing-touch", "affectionate-breathing"], ids=lambda base: base
+)
+def test_core_practices_have_a_one_minute_sos_version_for_hard_moments(base: str) -> None:
+    sos = EXERCISES[f"sos-{base}"]
+    assert sos.duration_minutes == 1
+    assert sos.for_hard_moments
+    assert sum(step.seconds or 0 for step in sos.steps) == 60
+
+
+@pytest.mark.parametrize(
+    "exercise_id", ["soften-soothe-allow", "giving-and-receiving-compassion", "forgiving-yourself-gently"]
+)
+def test_the_new_practices_are_in_the_catalog_with_a_caution(exercise_id: str) -> None:
+    assert EXERCISES[exercise_id].cautions is not None
+
+
+@pytest.mark.parametrize("category", list(Category))
+@pytest.mark.parametrize("hour", range(24))
+def test_every_category_has_three_short_practices_to_suggest_at_every_hour(category: Category, hour: int) -> None:
+    fitting = [item for item in suggestable_exercises(time(hour, 30)) if item.category is category]
+    assert len(fitting) >= 3
+
+
+def test_about_seven_affirmations_are_kept_for_hard_moments_and_plenty_remain_to_send() -> None:
+    hard = [item for item in CATALOG.affirmations if item.for_hard_moments]
+    assert 7 <= len(hard) <= 12
+    assert "this-is-a-moment-of-struggle-and-struggle-is-part-of-being" in {item.id for item in hard}
+    assert len(CATALOG.affirmations) - len(hard) >= 50
+
+
+# --- Spanish: one neutral register, and the reviewed phrases ---
+
+
+def _spanish() -> str:
+    texts: list[LocalizedText] = []
+    for exercise in CATALOG.exercises:
+        texts += _all_texts(exercise)
+    for affirmation in CATALOG.affirmations:
+        texts += _all_texts(affirmation)
+    for guide in load_guides():
+        texts += _all_texts(guide)
+    for program in load_programs():
+        texts += _all_texts(program)
+    return "\n".join(text.es for text in texts)
+
+
+@pytest.mark.parametrize(
+    "avoided",
+    [
+        r"\benfad",
+        r"\bapetec",
+        r"tengo que arreglarme",
+        r"Que sea amable conmigo",
+        r"Que me acepte",
+        r"un amigo o una amiga, real o imaginaria",
+        r"\ben tres a cinco\b|\bPiensa en tres a cinco\b",
+        r"No estoy a solas en esto",
+        r"Perteneces aquí",
+        r"una respiración a la vez",
+    ],
+)
+def test_the_spanish_avoids_regional_words_and_calques(avoided: str) -> None:
+    assert re.findall(avoided, _spanish()) == []
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "tengo que cambiar",
+        "Que pueda ser amable conmigo",
+        "Que pueda aceptarme",
+        "alguien, real o imaginario",
+        "entre tres y cinco",
+        "No soy la única persona",
+    ],
+)
+def test_the_spanish_uses_the_reviewed_phrases(wanted: str) -> None:
+    assert wanted in _spanish()
+
+
+def _program(exercise_id: str, minutes: int) -> ProgramContent:
+    note = {"en": "A note.", "es": "Una nota."}
+    return ProgramContent.model_validate(
+        {
+            "id": "p",
+            "title": note,
+            "summary": note,
+            "days": [{"day": 1, "minutes": minutes, "steps": [{"exercise_id": exercise_id, "note": note}]}],
+        }
+    )
+
+
+def test_a_program_naming_a_missing_exercise_or_overrunning_its_day_is_rejected() -> None:
+    durations = {exercise_id: exercise.duration_minutes for exercise_id, exercise in EXERCISES.items()}
+    check_programs([_program("self-compassion-break", 5)], durations)
+
+    with pytest.raises(ValueError, match="do not exist"):
+        check_programs([_program("no-such-practice", 5)], durations)
+    with pytest.raises(ValueError, match="needs 5 minutes"):
+        check_programs([_program("self-compassion-break", 4)], durations)
+
+
+def test_programs_number_their_days_in_order() -> None:
+    note = {"en": "A note.", "es": "Una nota."}
+    step = {"exercise_id": "self-compassion-break", "note": note}
+    with pytest.raises(ValidationError):
+        ProgramContent.model_validate(
+            {"id": "p", "title": note, "summary": note, "days": [{"day": 2, "minutes": 5, "steps": [step]}]}
+        )
