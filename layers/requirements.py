@@ -39,8 +39,7 @@ NOT_IMPORTED = {
     "pyjwt": "firebase_admin.auth (custom tokens and their checks), not messaging",
     "pyasn1": "google-auth's pure-Python RSA fallback; cryptography signs instead",
     "pyasn1-modules": "google-auth's pure-Python RSA fallback; cryptography signs instead",
-    "cffi": "cryptography's legacy OpenSSL binding, which google-auth's signer does not use",
-    "pycparser": "cffi's C parser",
+    "pycparser": "cffi's C-declaration parser; cryptography loads only cffi's compiled backend",
 }
 
 
