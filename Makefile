@@ -11,11 +11,12 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 PY := .venv/bin/python
 SAM := tools/sam/.venv/bin/sam
+LINT_PY := tools/lint/.venv/bin/python
 # sam build looks for python3.13 on PATH.
 SAM_ENV := PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: help install run test pytest unit integration e2e lint format typecheck template layer-requirements \
-        openapi bench build deploy deploy-prod clean
+.PHONY: help install run test pytest unit integration e2e lint format typecheck template template-checks \
+        layer-requirements openapi bench build deploy deploy-prod clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -33,7 +34,11 @@ tools/sam/.venv/.synced: tools/sam/pyproject.toml tools/sam/uv.lock | $(UV)
 	cd tools/sam && UV_PYTHON=$(PY313) ../../$(UV) sync --frozen --quiet
 	@touch $@
 
-install: .venv/.synced tools/sam/.venv/.synced  ## install the project and the SAM CLI (pinned)
+tools/lint/.venv/.synced: tools/lint/pyproject.toml tools/lint/uv.lock | $(UV)
+	cd tools/lint && UV_PYTHON=$(PY313) ../../$(UV) sync --frozen --quiet
+	@touch $@
+
+install: .venv/.synced tools/sam/.venv/.synced tools/lint/.venv/.synced  ## install the project, the SAM CLI and the template checkers (pinned)
 
 run: .venv/.synced  ## start the local stack on 127.0.0.1:$PORT (default 3000)
 	$(PY) -m devstack --port $(PORT)
@@ -55,8 +60,7 @@ e2e: .venv/.synced
 lint: .venv/.synced  ## ruff lint and format check; the layer requirements and openapi.json are current
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	@$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet | diff -q - layers/deps/requirements.txt >/dev/null \
-	  || { echo "layers/deps/requirements.txt is stale: run 'make layer-requirements'"; exit 1; }
+	$(PY) layers/requirements.py --uv $(UV) --check
 
 format: .venv/.synced
 	$(PY) -m ruff format .
@@ -65,15 +69,18 @@ format: .venv/.synced
 typecheck: .venv/.synced
 	$(PY) -m mypy
 
-template: install  ## sam validate --lint and sam build
+template: install template-checks build  ## sam validate --lint, cfn-lint's serverless rules, checkov, sam build
+
+template-checks: install  ## sam validate --lint; cfn-lint with the serverless rules and checkov (skips: tools/lint/skipped-checks.yaml)
 	$(SAM_ENV) $(SAM) validate --lint
-	$(SAM_ENV) $(SAM) build
+	$(LINT_PY) tools/lint/check_template.py
 
-build: install  ## sam build
+build: install  ## sam build, then each function's unzipped size with its layers
 	$(SAM_ENV) $(SAM) build
+	$(PY) layers/sizes.py
 
-layer-requirements: $(UV)  ## regenerate layers/deps/requirements.txt from uv.lock
-	$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet -o layers/deps/requirements.txt
+layer-requirements: .venv/.synced  ## regenerate the layers' requirements from uv.lock
+	$(PY) layers/requirements.py --uv $(UV)
 
 openapi: .venv/.synced  ## regenerate openapi.json from the code
 	$(PY) -m devstack.openapi > openapi.json

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION
-from devstack.template import REPO_ROOT, FunctionDefinition, functions, parameter_defaults, resolve
+from devstack.template import REPO_ROOT, FunctionDefinition, functions, layer_packages, parameter_defaults, resolve
 
 
 class InvocationError(Exception):
@@ -44,7 +44,7 @@ def function_environment(
 def local_references(resource_names: dict[str, str]) -> dict[str, str]:
     """What the template's intrinsics resolve to locally: parameter defaults, resource names, and each
     function's name (its logical id, as AWS_LAMBDA_FUNCTION_NAME says locally)."""
-    function_names = {name: name for name in functions()}
+    function_names = {name: name for name in functions()} | {f"{name}.Alias": name for name in functions()}
     return {**parameter_defaults(), **function_names, **resource_names, "AWS::Region": LOCAL_REGION}
 
 
@@ -83,6 +83,8 @@ class FunctionPool:
             # Lambda puts the code directory on the path; the repo root carries the worker itself.
             "PYTHONPATH": os.pathsep.join([str(self.function.code_dir), str(REPO_ROOT)]),
             "SELFKIND_LOCAL_TIMEOUT_SECONDS": str(self.function.timeout_seconds),
+            # As on Lambda, only what the function's layers ship can be imported (devstack/worker.py).
+            "SELFKIND_LOCAL_LAYER_PACKAGES": ",".join(sorted(layer_packages(self.function))),
         }
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [

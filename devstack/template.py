@@ -70,6 +70,7 @@ class FunctionDefinition:
     environment: dict[str, Any] = field(hash=False)
     timeout_seconds: int
     memory_mb: int
+    layers: tuple[str, ...] = ()  # logical ids: the global layers, then the function's own
 
     @property
     def module_name(self) -> str:
@@ -101,8 +102,28 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, FunctionDefin
             environment=environment,
             timeout_seconds=int(props.get("Timeout", globals_.get("Timeout", 3))),
             memory_mb=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
+            layers=tuple(layer["Ref"] for layer in [*globals_.get("Layers", []), *props.get("Layers", [])]),
         )
     return result
+
+
+def layer_packages(function: FunctionDefinition, template: dict[str, Any] | None = None) -> frozenset[str]:
+    """The distributions the function's layers ship (normalized names), from their requirements.txt.
+
+    A layer without one (the project's own code) adds none.
+    """
+    resources = (template or load_template())["Resources"]
+    names: set[str] = set()
+    for layer in function.layers:
+        requirements = REPO_ROOT / resources[layer]["Properties"]["ContentUri"] / "requirements.txt"
+        if requirements.exists():
+            pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", requirements.read_text(), re.MULTILINE)
+            names.update(normalized_distribution_name(pin) for pin in pins)
+    return frozenset(names)
+
+
+def normalized_distribution_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def http_routes(template: dict[str, Any] | None = None) -> list[HttpRoute]:

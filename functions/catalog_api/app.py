@@ -12,7 +12,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -33,7 +32,7 @@ from selfkind.models.catalog import (
     Technique,
     Theme,
 )
-from selfkind.observability import create_tracer
+from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import CatalogSettings
 
 logger = Logger()
@@ -51,7 +50,7 @@ def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
         answer(language), language, headers.get("if-none-match"), settings.cache_max_age_seconds
     )
     not_modified = response.status_code == HTTPStatus.NOT_MODIFIED
-    metrics.add_metric(name="CatalogNotModified" if not_modified else "CatalogServed", unit=MetricUnit.Count, value=1)
+    emit_counts(metrics, "CatalogResponses", {(("outcome", "not_modified" if not_modified else "served"),): 1})
     return response
 
 

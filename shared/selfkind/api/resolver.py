@@ -31,6 +31,7 @@ from selfkind.models.exceptions import (
     UnauthenticatedError,
 )
 from selfkind.models.problem import Conflict, FieldError
+from selfkind.observability import emit_counts
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -69,12 +70,16 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.use(middlewares=[_reject_unknown_query_parameters])
 
-    def client_error(response: Response[str]) -> Response[str]:
-        metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)
+    def client_error(response: Response[str], problem: str) -> Response[str]:
+        # The kind of problem is a dimension (bounded: one value per handler here), never the name.
+        emit_counts(metrics, "ClientErrors", {(("problem", problem),): 1})
         return response
 
     def not_json() -> Response[str]:
-        return client_error(problem_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."))
+        return client_error(
+            problem_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."),
+            "unsupported-media-type",
+        )
 
     @app.exception_handler(RequestUnsupportedContentType)
     def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
@@ -92,7 +97,8 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
                 f"Invalid {named}.",
                 problem_type="invalid-request",
                 errors=field_errors,
-            )
+            ),
+            "invalid-request",
         )
 
     @app.exception_handler(InvalidInputError)
@@ -103,27 +109,29 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
                 f"Invalid {error}.",
                 problem_type="invalid-request",
                 errors=[FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues],
-            )
+            ),
+            "invalid-request",
         )
 
     @app.exception_handler(NotFoundError)
     def resource_not_found(error: NotFoundError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.NOT_FOUND, str(error), problem_type="not-found"))
+        return client_error(problem_response(HTTPStatus.NOT_FOUND, str(error), problem_type="not-found"), "not-found")
 
     @app.exception_handler(ConflictError)
     def conflict(error: ConflictError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"))
+        return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"), "conflict")
 
     @app.exception_handler(SyncConflictError)
     def sync_conflict(error: SyncConflictError) -> Response[str]:
         conflicts = [Conflict(table=table, id=record_id) for table, record_id in error.conflicts]
         return client_error(
-            problem_response(HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts)
+            problem_response(HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts),
+            "sync-conflict",
         )
 
     @app.exception_handler(UnauthenticatedError)
     def unauthenticated(error: UnauthenticatedError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.UNAUTHORIZED, str(error)))
+        return client_error(problem_response(HTTPStatus.UNAUTHORIZED, str(error)), "unauthenticated")
 
     @app.exception_handler(IdempotencyKeyReusedError)
     def idempotency_key_reused(_: IdempotencyKeyReusedError) -> Response[str]:
@@ -132,7 +140,8 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
                 HTTPStatus.UNPROCESSABLE_ENTITY,
                 "This Idempotency-Key was already used with a different body.",
                 problem_type="idempotency-key-reused",
-            )
+            ),
+            "idempotency-key-reused",
         )
 
     @app.exception_handler(RequestInProgressError)
@@ -143,12 +152,13 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 problem_type="idempotency-in-progress",
                 headers={"Retry-After": "2"},
-            )
+            ),
+            "idempotency-in-progress",
         )
 
     @app.exception_handler(PayloadTooLargeError)
     def too_large(error: PayloadTooLargeError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)))
+        return client_error(problem_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)), "payload-too-large")
 
     @app.not_found
     def route_not_found(_: RouteNotFoundError) -> Response[str]:
@@ -160,9 +170,10 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
                     HTTPStatus.METHOD_NOT_ALLOWED,
                     f"{app.current_event.http_method} is not allowed here; use {', '.join(allowed)}.",
                     headers={"Allow": ", ".join(allowed)},
-                )
+                ),
+                "method-not-allowed",
             )
-        return client_error(problem_response(HTTPStatus.NOT_FOUND, "There is nothing at this path."))
+        return client_error(problem_response(HTTPStatus.NOT_FOUND, "There is nothing at this path."), "no-route")
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response[str]:

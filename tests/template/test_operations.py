@@ -1,0 +1,365 @@
+"""What operations rely on: alarms that page, the dashboard, safe deploys, lean layers, stacks side by side."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from devstack.template import REPO_ROOT, functions, layer_packages, load_template, parameter_defaults, resolve
+from tests.template.rendered import physical_name, render
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+API_FUNCTIONS = sorted(
+    name
+    for name, r in FUNCTIONS.items()
+    if any(e["Type"] == "HttpApi" for e in r["Properties"].get("Events", {}).values())
+)
+ALARMS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+OUR_NAMESPACE = {"Fn::Sub": "Selfkind/${Environment}"}
+
+
+def _watched(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads: its own, or those of its metric-math queries."""
+    if "MetricName" in alarm:
+        return [{"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm["Dimensions"]}]
+    return [query["MetricStat"]["Metric"] for query in alarm["Metrics"] if "MetricStat" in query]
+
+
+def _dimensions(metric: dict[str, Any]) -> dict[str, Any]:
+    return {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+
+
+# --- Alarms ------------------------------------------------------------------------------------
+
+EXPECTED_ALARMS = {
+    "DeadLetterAlarm": {("AWS/SQS", "ApproximateNumberOfMessagesVisible")},
+    "ReminderQueueAgeAlarm": {("AWS/SQS", "ApproximateAgeOfOldestMessage")},
+    "SchedulerErrorsAlarm": {("AWS/Lambda", "Errors")},
+    "SchedulerDurationAlarm": {("AWS/Lambda", "Duration")},
+    "WorkerErrorsAlarm": {("AWS/Lambda", "Errors")},
+    "WorkerDurationAlarm": {("AWS/Lambda", "Duration")},
+    "SenderErrorsAlarm": {("AWS/Lambda", "Errors")},
+    "PushFailureRateAlarm": {("custom", "Pushes")},
+    "ApiServerErrorRateAlarm": {("AWS/ApiGateway", "5xx"), ("AWS/ApiGateway", "Count")},
+    "LambdaThrottlesAlarm": {("AWS/Lambda", "Throttles")},
+    "TableThrottlesAlarm": {("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents")},
+    "TableSystemErrorsAlarm": {("AWS/DynamoDB", "SystemErrors")},
+    "RemindersExpiredAlarm": {("custom", "RemindersExpired")},
+    "CatalogErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
+    "SyncErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
+    "AccountErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
+}
+
+
+def test_the_expected_alarms_exist_and_nothing_else() -> None:
+    assert set(ALARMS) == set(EXPECTED_ALARMS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ALARMS))
+def test_each_alarm_watches_its_metric_and_notifies_the_topic(name: str) -> None:
+    alarm = ALARMS[name]
+    watched = {
+        ("custom" if m["Namespace"] == OUR_NAMESPACE else m["Namespace"], m["MetricName"]) for m in _watched(alarm)
+    }
+    assert watched == EXPECTED_ALARMS[name]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+    assert alarm["TreatMissingData"] == "notBreaching"
+    description = " ".join(alarm["AlarmDescription"].split())
+    assert "First:" in description  # what it means, then what to do first
+    if "Metrics" in alarm:  # metric math: exactly one expression is the alarm's value
+        assert [q["Id"] for q in alarm["Metrics"] if q.get("ReturnData", True)] == [alarm["Metrics"][0]["Id"]]
+
+
+def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() -> None:
+    # EMF files a value under its exact dimension set: a partial set would match nothing, ever.
+    custom = [m for alarm in ALARMS.values() for m in _watched(alarm) if m["Namespace"] == OUR_NAMESPACE]
+    assert custom
+    for metric in custom:
+        dimensions = _dimensions(metric)
+        assert "service" in dimensions, metric
+        if metric["MetricName"] == "Pushes":
+            assert set(dimensions) == {"service", "outcome"}
+        if metric["MetricName"] == "RemindersExpired":
+            assert set(dimensions) == {"service", "stage"}
+
+
+def test_every_dead_letter_queue_is_watched() -> None:
+    queues = {name for name, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"}
+    watched = {_dimensions(m)["QueueName"]["Fn::GetAtt"][0] for m in _watched(ALARMS["DeadLetterAlarm"])}
+    assert watched == queues - {"ReminderQueue"}
+    assert {"ReminderDeadLetterQueue", "SchedulerDeadLetterQueue", "TickFailureQueue"} <= watched
+    assert all(RESOURCES[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)
+
+
+def test_the_reminder_queue_alarms_after_five_minutes() -> None:
+    alarm = ALARMS["ReminderQueueAgeAlarm"]
+    assert alarm["Threshold"] == 300
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReminderQueue", "QueueName"]}}]
+
+
+@pytest.mark.parametrize(
+    ("alarm", "function"),
+    [("SchedulerDurationAlarm", "ReminderSchedulerFunction"), ("WorkerDurationAlarm", "ReminderWorkerFunction")],
+)
+def test_the_tick_duration_alarms_sit_at_80_percent_of_their_timeouts(alarm: str, function: str) -> None:
+    timeout_ms = functions()[function].timeout_seconds * 1000
+    assert ALARMS[alarm]["Threshold"] == pytest.approx(0.8 * timeout_ms)
+
+
+def test_throttles_are_summed_over_every_function() -> None:
+    watched = {_dimensions(m)["FunctionName"]["Ref"] for m in _watched(ALARMS["LambdaThrottlesAlarm"])}
+    assert watched == set(FUNCTIONS)
+
+
+def test_rates_need_enough_traffic_to_mean_something() -> None:
+    for name in ("ApiServerErrorRateAlarm", "PushFailureRateAlarm"):
+        expression = ALARMS[name]["Metrics"][0]["Expression"]
+        assert re.match(r"IF\(\w+ >= 20, 100 \* .+, 0\)$", expression), expression
+
+
+def test_the_alarm_email_is_optional() -> None:
+    subscription = RESOURCES["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert TEMPLATE["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+
+def _dashboard() -> dict[str, Any]:
+    body = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    placeholders = set(re.findall(r"\$\{([^}]+)\}", body))
+    for placeholder in placeholders:  # each names a parameter, a pseudo parameter or a resource
+        assert placeholder.split(".")[0] in {*RESOURCES, *TEMPLATE["Parameters"], "AWS::Region"}, placeholder
+    document: dict[str, Any] = json.loads(re.sub(r"\$\{([^}]+)\}", r"<\1>", body))
+    return document
+
+
+def test_the_dashboard_has_its_sections() -> None:
+    headers = [w["properties"]["markdown"] for w in _dashboard()["widgets"] if w["type"] == "text"]
+    assert [h.split()[1] for h in headers] == ["API", "Sync", "Reminders", "Lambda", "DynamoDB"]
+
+
+def _graphs() -> dict[str, list[Any]]:
+    return {
+        w["properties"]["title"]: w["properties"]["metrics"] for w in _dashboard()["widgets"] if w["type"] == "metric"
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "metric"),
+    [
+        ("Requests", "Count"),
+        ("Latency p50 and p99 (ms)", "Latency"),
+        ("4xx and 5xx", "5xx"),
+        ("Pulls", "SyncPulls"),
+        ("Pushes", "SyncPushes"),
+        ("Records pushed", "SyncRecordsPushed"),
+        ("Conflicts (409)", "ClientErrors"),
+        ("Due and enqueued (per tick)", "RemindersEnqueued"),
+        ("Sent and failed", "Reminders"),
+        ("Expired", "RemindersExpired"),
+        ("Devices removed", "DevicesRemoved"),
+        ("ReminderQueue: oldest message (s) and waiting", "ApproximateAgeOfOldestMessage"),
+        ("Dead-letter queues: messages waiting", "ApproximateNumberOfMessagesVisible"),
+        ("Consumed capacity", "ConsumedWriteCapacityUnits"),
+        ("Throttles", "WriteThrottleEvents"),
+    ],
+)
+def test_the_dashboard_graphs_each_metric_operations_read(title: str, metric: str) -> None:
+    assert metric in {line[1] for line in _graphs()[title] if isinstance(line[0], str)}
+
+
+def test_the_dashboard_shows_every_function_in_the_lambda_section() -> None:
+    graphs = _graphs()
+    for title in ("Errors", "Concurrency (max)", "Duration p99 (ms)"):
+        assert {line[3] for line in graphs[title]} == {f"<{name}>" for name in FUNCTIONS}, title
+
+
+# --- Metrics -----------------------------------------------------------------------------------
+
+
+def test_metrics_go_to_one_namespace_per_environment() -> None:
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == OUR_NAMESPACE
+    assert resolve(environment["POWERTOOLS_METRICS_NAMESPACE"], parameter_defaults()) == "Selfkind/dev"
+    assert "ENVIRONMENT" not in environment  # read by nothing: the namespace carries it
+
+
+# --- Safe deploys ------------------------------------------------------------------------------
+
+
+def test_every_function_is_published_behind_an_alias_on_any_change() -> None:
+    assert TEMPLATE["Globals"]["Function"]["AutoPublishAlias"] == "live"
+    for name, resource in FUNCTIONS.items():
+        assert resource["Properties"]["AutoPublishAliasAllProperties"] is True, name
+    for name, resource in RESOURCES.items():
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            assert resource["Properties"]["PublishLambdaVersion"] is True, name
+
+
+def test_a_change_to_a_layer_alone_publishes_a_new_version_of_every_function() -> None:
+    # SAM hashes a function's own code only, unless AutoPublishAliasAllProperties and the layers'
+    # PublishLambdaVersion bring the layers in: new shared code must not leave the alias behind.
+    def versions(rendered: dict[str, Any]) -> set[str]:
+        return {name for name, r in rendered["Resources"].items() if r["Type"] == "AWS::Lambda::Version"}
+
+    before = versions(render())
+    after = versions(render(locations={"SelfkindLayer": "s3://artifacts/selfkind-changed"}))
+    assert len(before) == len(FUNCTIONS)
+    assert before.isdisjoint(after)
+
+
+def test_api_functions_deploy_by_canary_in_prod_rolled_back_by_their_error_alarm() -> None:
+    assert API_FUNCTIONS == ["AccountFunction", "CatalogFunction", "SyncFunction"]
+    for name in API_FUNCTIONS:
+        preference = FUNCTIONS[name]["Properties"]["DeploymentPreference"]
+        assert preference["Type"] == {"Fn::If": ["IsProd", "Canary10Percent5Minutes", "AllAtOnce"]}
+        alarm = name.removesuffix("Function") + "ErrorsAlarm"
+        assert preference["Alarms"] == {"Fn::If": ["IsProd", [{"Ref": alarm}], [{"Ref": "AWS::NoValue"}]]}
+        assert {_dimensions(m).get("FunctionName", {}).get("Ref") for m in _watched(ALARMS[alarm])} >= {name}
+    for name in set(FUNCTIONS) - set(API_FUNCTIONS):
+        assert "DeploymentPreference" not in FUNCTIONS[name]["Properties"], name
+
+
+def test_codedeploy_shifts_the_api_aliases_and_watches_the_alarms() -> None:
+    groups = [r for r in render("prod")["Resources"].values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+    assert len(groups) == len(API_FUNCTIONS)
+    watched = set()
+    for group in groups:
+        props = group["Properties"]
+        assert props["AutoRollbackConfiguration"]["Enabled"] is True
+        assert "DEPLOYMENT_STOP_ON_ALARM" in props["AutoRollbackConfiguration"]["Events"]
+        condition, in_prod, elsewhere = props["AlarmConfiguration"]["Fn::If"]
+        assert (condition, in_prod["Enabled"], elsewhere) == ("IsProd", True, {})
+        watched |= {alarm["Name"]["Ref"] for alarm in in_prod["Alarms"]}
+        canary = props["DeploymentConfigName"]["Fn::If"]
+        assert [canary[0], canary[1]["Fn::Sub"][1], canary[2]["Fn::Sub"][1]] == [
+            "IsProd",
+            {"ConfigName": "Canary10Percent5Minutes"},
+            {"ConfigName": "AllAtOnce"},
+        ]
+    assert watched == {name.removesuffix("Function") + "ErrorsAlarm" for name in API_FUNCTIONS}
+
+
+# --- Two stacks in one account and region ------------------------------------------------------
+
+# The property that names a resource where the name must be unique in the account and region.
+_NAME_PROPERTY = {
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::Lambda::LayerVersion": "LayerName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::CodeDeploy::Application": "ApplicationName",
+}
+# Types whose names need not be unique, or that are named inside a resource of this stack.
+_UNNAMED = {
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::KMS::Key",
+    "AWS::SNS::Subscription",
+    "AWS::CodeDeploy::DeploymentGroup",
+}
+
+
+def _names(stack_name: str, environment: str) -> set[tuple[str, str]]:
+    rendered = render(environment)
+    stack = {
+        **parameter_defaults(),
+        "Environment": environment,
+        "AWS::StackName": stack_name,
+        "AWS::Region": "eu-west-1",
+        "AWS::AccountId": "123456789012",
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    names = set()
+    for resource in rendered["Resources"].values():
+        kind = resource["Type"]
+        assert kind in _NAME_PROPERTY or kind in _UNNAMED, f"{kind}: does its name need to be unique?"
+        value = resource.get("Properties", {}).get(_NAME_PROPERTY.get(kind, ""))
+        if value is not None:
+            names.add((kind, physical_name(value, stack, rendered["Resources"])))
+    return names
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(("selfkind-dev", "dev"), ("selfkind-prod", "prod")), (("selfkind-dev", "dev"), ("selfkind-dev-ana", "dev"))],
+)
+def test_two_stacks_in_one_account_and_region_claim_no_name_twice(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    assert _names(*first) & _names(*second) == set()
+
+
+def test_the_schedule_takes_a_generated_name() -> None:
+    event = FUNCTIONS["ReminderSchedulerFunction"]["Properties"]["Events"]["EveryMinute"]["Properties"]
+    assert event["OmitName"] is True
+    [schedule] = [r for r in render()["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    assert "Name" not in schedule["Properties"]
+
+
+# --- Layers ------------------------------------------------------------------------------------
+
+
+def _layers(function: str) -> tuple[str, ...]:
+    return functions()[function].layers
+
+
+def test_only_the_sender_gets_the_firebase_layer() -> None:
+    for name in FUNCTIONS:
+        expected = ["DependenciesLayer", "SelfkindLayer"] + (
+            ["FirebaseLayer"] if name == "ReminderSenderFunction" else []
+        )
+        assert list(_layers(name)) == expected, name
+
+
+def test_the_layer_of_every_function_holds_neither_firebase_admin_nor_grpc_nor_google() -> None:
+    for name in set(FUNCTIONS) - {"ReminderSenderFunction"}:
+        shipped = layer_packages(functions()[name])
+        assert {"aws-lambda-powertools", "pydantic", "boto3"} <= shipped
+        assert not {p for p in shipped if p in {"firebase-admin", "grpcio", "protobuf"} or p.startswith("google")}
+    requirements = (REPO_ROOT / "layers/deps/requirements.txt").read_text()
+    assert not re.search(r"^(firebase|grpc|google)", requirements, re.MULTILINE | re.IGNORECASE)
+
+
+def test_the_firebase_layer_leaves_out_what_messaging_never_imports() -> None:
+    shipped = layer_packages(functions()["ReminderSenderFunction"])
+    assert {"firebase-admin", "google-auth", "cryptography", "httpx", "requests"} <= shipped
+    assert not shipped & {"grpcio", "google-cloud-firestore", "google-cloud-storage", "google-api-core", "msgpack"}
+    firebase = RESOURCES["FirebaseLayer"]
+    assert firebase["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    build = (REPO_ROOT / "layers/firebase/Makefile").read_text()
+    assert "--no-deps" in build  # else pip brings the left-out packages back as dependencies
+
+
+def test_layer_names_carry_the_stack_name() -> None:
+    for name, resource in RESOURCES.items():
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            assert resource["Properties"]["LayerName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
