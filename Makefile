@@ -16,7 +16,7 @@ LINT_PY := tools/lint/.venv/bin/python
 SAM_ENV := PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0
 
 .PHONY: help install run test pytest unit integration e2e lint format typecheck template template-checks \
-        layer-requirements openapi bench build deploy deploy-prod clean
+        layer-requirements openapi bench bench-capacity build deploy deploy-prod clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -85,8 +85,11 @@ layer-requirements: .venv/.synced  ## regenerate the layers' requirements from u
 openapi: .venv/.synced  ## regenerate openapi.json from the code
 	$(PY) -m devstack.openapi > openapi.json
 
-bench: .venv/.synced  ## cold start, warm latency and request counts beside baselines
+bench: .venv/.synced  ## cold start, warm latency, request counts, the reminder pipeline and its capacity model
 	$(PY) -m bench
+
+bench-capacity: .venv/.synced  ## the reminder pipeline's measurements and capacity model alone (under 3 minutes)
+	$(PY) -m bench.capacity
 
 deploy: build  ## sam deploy to dev (needs AWS credentials)
 	$(SAM_ENV) $(SAM) deploy --config-env dev

@@ -11,8 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import push_bench, sync_bench
+from bench import capacity, push_bench, sync_bench
 from devstack.aws import EmbeddedAws
+from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import function_environment, local_references
 from devstack.template import REPO_ROOT, functions
 
@@ -24,6 +25,7 @@ SAMPLE_EVENTS = {
     "SyncFunction": REPO_ROOT / "events" / "sync_api" / "pull_first_sync.json",
     "AccountFunction": REPO_ROOT / "events" / "account_api" / "export.json",
     "ReminderSchedulerFunction": REPO_ROOT / "events" / "reminder_scheduler" / "tick.json",
+    "ReminderWorkerFunction": REPO_ROOT / "events" / "reminder_worker" / "shard.json",
 }
 GOALS = {"CatalogFunction": (1.3, 2.0)}  # cold start ratio to baseline, warm milliseconds
 
@@ -56,23 +58,33 @@ def _run_once(target: _Target) -> tuple[float, float]:
     return figures["cold_ms"], figures["warm_ms"]
 
 
+class _NoWorker:
+    """The scheduler's workers, here: each invocation the scheduler starts does nothing."""
+
+    def invoke(self, event: dict[str, object]) -> dict[str, object]:
+        return {}
+
+
 def bench_functions() -> None:
     # Functions that use DynamoDB talk to moto over HTTP, as they would to the real endpoint.
     aws = EmbeddedAws.start()
+    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoWorker()}).start()
     try:
-        _bench_functions(aws)
+        _bench_functions(aws, lambda_api.endpoint_url)
     finally:
+        lambda_api.stop()
         aws.stop()
 
 
-def _bench_functions(aws: EmbeddedAws) -> None:
+def _bench_functions(aws: EmbeddedAws, lambda_endpoint: str) -> None:
     references = local_references(aws.resource_names)
     baseline_event = next(iter(SAMPLE_EVENTS.values()))
     baseline = _Target("baseline", BASELINE, "lambda_handler", baseline_event, {"POWERTOOLS_TRACE_DISABLED": "true"})
     targets = [baseline]
     for name, event_file in SAMPLE_EVENTS.items():
         function = functions()[name]
-        environment = function_environment(function, references, endpoint_url=aws.endpoint_url)
+        overrides = {"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint}
+        environment = function_environment(function, references, aws.endpoint_url, overrides)
         targets.append(
             _Target(
                 name, function.code_dir / f"{function.module_name}.py", function.handler_name, event_file, environment
@@ -115,5 +127,5 @@ def _xray_import_ms() -> float:
 if __name__ == "__main__":
     bench_functions()
     sync_bench.run()
-
     push_bench.run()
+    capacity.run()  # last: its last line is the capacity

@@ -1,0 +1,218 @@
+"""The capacity model of the reminder pipeline (docs/capacity.md): how many reminders due in one minute
+are accepted by FCM within 60 s of that minute, stage by stage, from inputs measured by `make bench`
+or cited from AWS and Firebase documentation.
+
+    python -m bench.capacity_model sender_ms_per_reminder=6.5 shards=80   # explore: change any input
+
+A simulation in 100 ms steps: the tick's workers enqueue at their shard-bound rate; the SQS event source
+starts 5 concurrent sender batches and adds 5 a second (300 a minute) up to its maximum; each sender
+instance delivers at its CPU-bound rate; DynamoDB's table and index throughput and FCM's per-minute
+quota cap what passes. The answer is the largest N whose last reminder is delivered by t = 60 s.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, fields, replace
+
+# Sources (docs/capacity.md lists them with what each says).
+SQS_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"
+LAMBDA_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html"
+LAMBDA_MEMORY = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"
+FCM_QUOTA = "https://firebase.google.com/docs/cloud-messaging/throttling-and-quotas"
+DYNAMODB_QUOTAS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+# The same page as archived in awsdocs/amazon-dynamodb-developer-guide (doc_source/ServiceQuotas.md):
+# "table-level quotas apply to the sum of a table's throughput together with ... all of its global
+# secondary indexes"; "Transactional write requests require two write request units ... up to 1 KB".
+DYNAMODB_ON_DEMAND = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+DYNAMODB_PARTITIONS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html"
+GSI_WRITES = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes"
+TRANSACTIONS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html"
+
+STEP = 0.1  # seconds
+WINDOW = 60.0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    # Measured by `make bench` on this machine.
+    tick_ms_per_due: float  # worker CPU per due reminder, real adapters
+    worker_fixed_ms: float  # worker CPU per run with nothing due (leases, one query per shard value)
+    split_ms: float  # the scheduler's CPU to split and dispatch one tick
+    sender_ms_per_reminder: float  # sender CPU per reminder, real adapters, one device each
+    start_s: float  # from the minute's start to the first enqueue: cold starts of scheduler and worker
+    # The template's settings.
+    shards: int = 64
+    worker_memory_mb: int = 1024
+    sender_memory_mb: int = 1769
+    sender_max_concurrency: int = 300
+    # Cited.
+    fcm_messages_per_minute: int = 600_000  # FCM_QUOTA: default per project
+    vcpu_memory_mb: int = 1769  # LAMBDA_MEMORY: one vCPU at 1,769 MB
+    sqs_initial_batches: int = 5  # SQS_SCALING
+    sqs_added_per_minute: int = 300  # SQS_SCALING
+    sqs_max_batches: int = 1_000  # SQS_SCALING
+    lambda_account_concurrency: int = 1_000  # LAMBDA_SCALING (account default)
+    lambda_scale_per_10s: int = 1_000  # LAMBDA_SCALING (per function)
+    partition_wcu: int = 1_000  # DYNAMODB_PARTITIONS: per partition, also a GSI's
+    gsi_writes_per_advance: int = 2  # GSI_WRITES: a changed key attribute is a delete and a put
+    table_wru_per_second: int = 40_000  # DYNAMODB_QUOTAS: on-demand, per table with its GSIs (adjustable)
+    # Write request units, from the code; a transactional write costs 2 per KB (DYNAMODB_QUOTAS,
+    # TRANSACTIONS). The tick's advance: 2 (reminder item < 1 KB) plus 2 in the `due` index (GSI_WRITES).
+    # The sender: claim 4 (record and day count), completion 6 (record 2, engagement about 2 KB: 4).
+    tick_wru_per_reminder: int = 4
+    sender_wru_per_reminder: int = 10
+    api_reserved_concurrency: int = 200  # left for the API functions (an operating choice)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered_by_60s: int
+    last_delivery_s: float | None  # None: not all delivered within the window
+    peak_sender_concurrency: int
+    peak_table_wru: float
+    tick_done_s: float
+
+
+def worker_rate(inputs: Inputs) -> float:
+    """Reminders a second one shard's worker hands on: its CPU, or its index partition's write limit."""
+    cpu_share = min(1.0, inputs.worker_memory_mb / inputs.vcpu_memory_mb)
+    by_cpu = cpu_share * 1000 / inputs.tick_ms_per_due
+    by_partition = inputs.partition_wcu / inputs.gsi_writes_per_advance
+    return min(by_cpu, by_partition)
+
+
+def sender_rate(inputs: Inputs) -> float:
+    cpu_share = min(1.0, inputs.sender_memory_mb / inputs.vcpu_memory_mb)
+    return cpu_share * 1000 / inputs.sender_ms_per_reminder
+
+
+def simulate(inputs: Inputs, due: int, table_wru_limit: float | None = None) -> Outcome:
+    limit = table_wru_limit if table_wru_limit is not None else inputs.table_wru_per_second
+    concurrency_cap = min(
+        inputs.sender_max_concurrency,
+        inputs.sqs_max_batches,
+        inputs.lambda_account_concurrency - inputs.shards - inputs.api_reserved_concurrency,
+    )
+    per_sender, per_worker = sender_rate(inputs), worker_rate(inputs)
+    enqueued = delivered = 0.0
+    first_message: float | None = None
+    last: float | None = None
+    peak_concurrency, tick_done = 0, 0.0
+    wru_per_step: list[float] = []
+    t = 0.0
+    while t < WINDOW - 1e-9:
+        t += STEP
+        tick_step = 0.0
+        if t > inputs.start_s and enqueued < due:
+            tick_rate = min(inputs.shards * per_worker, limit / inputs.tick_wru_per_reminder)
+            tick_step = min(due - enqueued, tick_rate * STEP)
+            enqueued += tick_step
+            first_message = first_message if first_message is not None else t
+            tick_done = t
+        step = 0.0
+        if first_message is not None:
+            ramp = inputs.sqs_initial_batches + inputs.sqs_added_per_minute / 60 * (t - first_message)
+            burst = inputs.lambda_scale_per_10s / 10 * (t - first_message)  # never binding at 300 a minute
+            concurrency = int(min(ramp, concurrency_cap, max(burst, inputs.sqs_initial_batches)))
+            tick_wru = tick_step / STEP * inputs.tick_wru_per_reminder
+            room = max(0.0, limit - tick_wru) / inputs.sender_wru_per_reminder
+            fcm_left = inputs.fcm_messages_per_minute - delivered
+            step = min(min(concurrency * per_sender, room) * STEP, enqueued - delivered, fcm_left)
+            delivered += step
+            peak_concurrency = max(peak_concurrency, concurrency if step > 0 else 0)
+        wru_per_step.append(tick_step * inputs.tick_wru_per_reminder + step * inputs.sender_wru_per_reminder)
+        if delivered >= due - 1e-6 and last is None:
+            last = t
+    per_second = round(1 / STEP)
+    peak_wru = max(sum(wru_per_step[i : i + per_second]) for i in range(len(wru_per_step)))
+    return Outcome(int(delivered), last, peak_concurrency, peak_wru, tick_done)
+
+
+def capacity(inputs: Inputs, table_wru_limit: float | None = None) -> int:
+    """The largest N (to the nearest 1,000) whose every reminder is delivered within 60 s."""
+    low, high = 0, inputs.fcm_messages_per_minute
+    while high - low > 1_000:
+        middle = (low + high) // 2
+        if simulate(inputs, middle, table_wru_limit).last_delivery_s is not None:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A stated assumption, not a measurement: change it and the table changes."""
+
+    reminders_per_user_per_day: float = 1.5
+    busiest_minute_share: float = 0.03  # of a day's reminders: round hours in the most populous zone
+
+
+def plan_for_users(inputs: Inputs, users: int, usage: Usage) -> dict[str, object]:
+    """At default quotas when they do (throttling only slows the tick and the senders down), else with
+    the table's write quota raised to what the peak uses."""
+    peak = int(users * usage.reminders_per_user_per_day * usage.busiest_minute_share)
+    outcome = simulate(inputs, peak)
+    raise_quota = outcome.last_delivery_s is None
+    if raise_quota:
+        outcome = simulate(inputs, peak, table_wru_limit=float("inf"))
+    return {
+        "users": users,
+        "peak_minute": peak,
+        "delivered_within_60s": outcome.last_delivery_s is not None,
+        "last_delivery_s": outcome.last_delivery_s,
+        "sender_concurrency": outcome.peak_sender_concurrency,
+        "table_wru_per_second": int(outcome.peak_table_wru),
+        "needs_table_quota_increase": raise_quota,
+    }
+
+
+def report(inputs: Inputs, usage: Usage = Usage()) -> int:
+    at_defaults = capacity(inputs)
+    raised = capacity(inputs, table_wru_limit=float("inf"))
+    full = simulate(inputs, raised, table_wru_limit=float("inf"))
+    per_shard = worker_rate(inputs)
+    print("\nCapacity model (docs/capacity.md; inputs measured above or cited there)")
+    print(f"  tick: {inputs.shards} workers x {per_shard:,.0f} reminders/s each (CPU or index partition bound)")
+    print(
+        f"  sender: {sender_rate(inputs):,.0f} reminders/s per instance, "
+        f"at most {inputs.sender_max_concurrency} instances"
+    )
+    print(f"  at AWS default quotas (table {inputs.table_wru_per_second:,} WRU/s): {at_defaults:,} in one minute")
+    print(
+        f"  with the table's write quota raised (peak {full.peak_table_wru:,.0f} WRU/s) and pre-warmed: "
+        f"{raised:,} in one minute, the last at {full.last_delivery_s:.1f} s, "
+        f"{full.peak_sender_concurrency} senders at the peak"
+    )
+    print(
+        f"  by users ({usage.reminders_per_user_per_day} reminders a day each, "
+        f"{usage.busiest_minute_share:.0%} in the busiest minute):"
+    )
+    for users in (10_000, 100_000, 1_000_000, 10_000_000):
+        row = plan_for_users(inputs, users, usage)
+        within = f"last at {row['last_delivery_s']:.1f} s" if row["delivered_within_60s"] else "NOT within 60 s"
+        quota = "raise the table write quota" if row["needs_table_quota_increase"] else "default quotas"
+        print(
+            f"    {users:>10,} users: {row['peak_minute']:>7,} due in the peak minute, {within}, "
+            f"{row['sender_concurrency']} senders, {row['table_wru_per_second']:,} WRU/s ({quota})"
+        )
+    print(f"capacity: {raised} reminders due in one minute delivered within 60 s")
+    return raised
+
+
+def _overridden(inputs: Inputs, arguments: list[str]) -> Inputs:
+    types = {field.name: field.type for field in fields(Inputs)}
+    changes: dict[str, float | int] = {}
+    for argument in arguments:
+        name, _, value = argument.partition("=")
+        if name not in types:
+            raise SystemExit(f"unknown input {name!r}; inputs: {', '.join(types)}")
+        changes[name] = int(value) if types[name] == "int" else float(value)
+    return replace(inputs, **changes)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    from bench.capacity import measured_inputs
+
+    report(_overridden(measured_inputs(), sys.argv[1:]))

@@ -1,0 +1,122 @@
+"""What one sender instance delivers: CPU per reminder through the sender's whole pass (DynamoDB reads,
+claim and completion transactions, firebase-admin's sends) with the real adapters, measured in a
+child process against moto and the FCM stand-in, one reminder per user and one device each."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.moto_table import batch_put
+from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, EmbeddedAws
+from devstack.fcm import FcmStandIn
+from devstack.template import REPO_ROOT
+from selfkind.data.keys import device_sk, user_pk
+from selfkind.data.reminder_repository import reminder_item
+from selfkind.domain.occurrence import DueOccurrence, encode_messages
+from selfkind.models.reminders import ReminderKind, StoredDevice, StoredReminder
+
+REMINDERS = 500  # one full batch: 10 messages of 50
+WARM = 50
+VCPU_MEMORY_MB = 1769  # Lambda gives one vCPU at this memory (docs/capacity.md)
+
+
+@dataclass(frozen=True)
+class SenderFigures:
+    ms_per_reminder: float  # CPU
+    wall_s: float
+    statuses: dict[str, int]
+
+    @property
+    def per_second_at_one_vcpu(self) -> float:
+        return 1000 / self.ms_per_reminder
+
+
+def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
+    items: list[dict[str, Any]] = []
+    for n, user in enumerate(users):
+        kind = ReminderKind.AFFIRMATION if n % 2 else ReminderKind.PRACTICE
+        reminder = StoredReminder(
+            reminder_id="daily",
+            kind=kind,
+            local_time="08:00",
+            days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            timezone="UTC",
+            enabled=True,
+            created_at=now - timedelta(days=1),
+            next_fire_at=now + timedelta(days=1),
+        )
+        items.append(reminder_item(user, reminder, shards=64))
+        device = StoredDevice(
+            device_id="phone",
+            platform="android",
+            token=None,
+            fid=f"fid-bench-{n:06d}",
+            timezone="UTC",
+            locale="en-US",
+            app_version="1.0",
+            refreshed_at=now,
+        )
+        items.append(
+            {"pk": {"S": user_pk(user)}, "sk": {"S": device_sk("phone")}, "doc": {"S": device.model_dump_json()}}
+        )
+    batch_put(aws.client("dynamodb"), aws.resource_names["Table"], items)
+
+
+def _bodies(users: list[str], occurrence: datetime) -> list[str]:
+    return encode_messages([DueOccurrence(user_id=user, reminder_id="daily", occurrence=occurrence) for user in users])
+
+
+def measure() -> SenderFigures:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    users = [f"user{n:05d}" for n in range(REMINDERS)]
+    warm_users = [f"warm{n:05d}" for n in range(WARM)]
+    aws = EmbeddedAws.start()
+    fcm = FcmStandIn.start()
+    try:
+        _seed(aws, users + warm_users, now)
+        config = {
+            "table": aws.resource_names["Table"],
+            "service_account": fcm.service_account,
+            "send_url_template": fcm.send_url_template,
+            "bodies": _bodies(users, now),
+            "warm_bodies": _bodies(warm_users, now),
+        }
+        environment = {
+            **LOCAL_CREDENTIALS,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "AWS_ENDPOINT_URL": aws.endpoint_url,
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "shared"), str(REPO_ROOT)]),
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as stream:
+            json.dump(config, stream)
+            stream.flush()
+            output = subprocess.run(
+                [sys.executable, "-m", "bench.sender_child", stream.name],
+                cwd=REPO_ROOT,
+                env={**os.environ, **environment},
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+    finally:
+        fcm.stop()
+        aws.stop()
+    figures = json.loads(output.strip().splitlines()[-1])
+    assert figures["statuses"] == {"sent": REMINDERS}, figures
+    return SenderFigures(figures["cpu_s"] * 1000 / REMINDERS, figures["wall_s"], figures["statuses"])
+
+
+def report(figures: SenderFigures) -> None:
+    print(f"\nSender, real adapters against moto and the FCM stand-in ({REMINDERS} reminders in one batch)")
+    print(f"  CPU {figures.ms_per_reminder:.2f} ms per reminder (DynamoDB reads, claim, FCM send, completion)")
+    print(
+        f"  one instance at {VCPU_MEMORY_MB} MB (one vCPU) delivers about {figures.per_second_at_one_vcpu:.0f} "
+        f"reminders a second; measured here the batch took {figures.wall_s:.1f} s of wall time, most of it moto's"
+    )

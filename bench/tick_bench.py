@@ -1,0 +1,135 @@
+"""The tick's cost: CPU per due reminder with the real adapters (against moto, measured in a child
+process so moto's own work is not counted), and a scaled-down run over in-memory fakes with AWS-like
+latency injected, showing whether the worker hides the latency behind its own CPU."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.latency_fakes import run_worker_over_fakes
+from bench.moto_table import batch_put
+from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, EmbeddedAws
+from devstack.lambda_api import LocalLambdaApi
+from devstack.template import REPO_ROOT
+from selfkind.data.reminder_repository import reminder_item
+from selfkind.models.reminders import ReminderKind, StoredReminder
+
+TICK = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
+DUE = 2_000
+NOT_DUE = 2_000
+SHARDS = 64  # the template's ReminderShards, for the scheduler's split
+FAKE_DUE = 20_000
+DYNAMODB_LATENCY = 0.005  # seconds per request, as the issue sets for the scaled-down run
+SQS_LATENCY = 0.015
+
+
+@dataclass(frozen=True)
+class TickFigures:
+    worker_ms_per_due: float  # CPU, marginal: (a worker over DUE due - the same worker over none) / DUE
+    worker_fixed_ms: float  # CPU of a worker that finds nothing due (reads every shard value, leases)
+    split_ms: float  # the scheduler's CPU to split and dispatch one tick of SHARDS workers
+    fake_wall_s: float
+    fake_cpu_s: float
+
+
+def _seed(aws: EmbeddedAws) -> str:
+    table = aws.resource_names["Table"]
+    items = []
+    for n in range(DUE + NOT_DUE):
+        due = n < DUE
+        reminder = StoredReminder(
+            reminder_id=f"r{n}",
+            kind=ReminderKind.AFFIRMATION,
+            local_time="08:00",
+            days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            timezone="America/New_York",
+            enabled=True,
+            created_at=TICK - timedelta(days=1),
+            next_fire_at=TICK - timedelta(minutes=n % 10) if due else TICK + timedelta(hours=1 + n % 20),
+        )
+        items.append(reminder_item(f"user{n:05d}", reminder, shards=1))
+    batch_put(aws.client("dynamodb"), table, items)
+    return table
+
+
+def _child(mode: str, config: dict[str, Any], environment: dict[str, str]) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as stream:
+        json.dump(config, stream)
+        stream.flush()
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.tick_child", mode, stream.name],
+            cwd=REPO_ROOT,
+            env={**os.environ, **environment},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    figures: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return figures
+
+
+def measure() -> TickFigures:
+    aws = EmbeddedAws.start()
+    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoOp()}).start()
+    try:
+        table = _seed(aws)
+        environment = {
+            **LOCAL_CREDENTIALS,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "AWS_ENDPOINT_URL": aws.endpoint_url,
+            "AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url,
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "shared"), str(REPO_ROOT)]),
+        }
+        base = {"table": table, "queue_url": aws.resource_names["ReminderQueue"], "shards": SHARDS}
+        empty = _child("worker", {**base, "tick": (TICK - timedelta(days=1)).isoformat(), "owner": "a"}, environment)
+        full = _child("worker", {**base, "tick": TICK.isoformat(), "owner": "b"}, environment)
+        split = _child("split", {**base, "tick": TICK.isoformat()}, environment)
+        lambda_api.wait_idle()
+    finally:
+        lambda_api.stop()
+        aws.stop()
+    assert (empty["due"], full["due"], full["enqueued"], full["failed"]) == (0, DUE, DUE, 0), full
+    cpu, wall = time.process_time(), time.perf_counter()
+    due = run_worker_over_fakes(FAKE_DUE, DYNAMODB_LATENCY, SQS_LATENCY, SHARDS)
+    fake_cpu, fake_wall = time.process_time() - cpu, time.perf_counter() - wall
+    assert due == FAKE_DUE
+    return TickFigures(
+        worker_ms_per_due=(full["cpu_ms"] - empty["cpu_ms"]) / DUE,
+        worker_fixed_ms=empty["cpu_ms"],
+        split_ms=split["cpu_ms"],
+        fake_wall_s=fake_wall,
+        fake_cpu_s=fake_cpu,
+    )
+
+
+class _NoOp:
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+def report(figures: TickFigures) -> None:
+    per_due_at_scale = figures.worker_ms_per_due + (figures.split_ms + SHARDS * figures.worker_fixed_ms) / 600_000
+    print(f"\nTick CPU, real adapters against moto ({DUE:,} due among {DUE + NOT_DUE:,}; moto's own work not counted)")
+    print(
+        f"  worker: {figures.worker_ms_per_due:.3f} ms per due reminder, plus {figures.worker_fixed_ms:.0f} ms per run"
+    )
+    print(f"  scheduler: {figures.split_ms:.0f} ms to split and dispatch {SHARDS} workers")
+    verdict = "met" if per_due_at_scale <= 1.0 else "MISSED"
+    print(f"  at 600,000 due: {per_due_at_scale:.3f} ms per due reminder (goal <= 1 ms: {verdict})")
+    ratio = figures.fake_wall_s / figures.fake_cpu_s
+    print(
+        f"\nTick over fakes: {FAKE_DUE:,} due in one of {SHARDS} workers, "
+        f"{DYNAMODB_LATENCY * 1000:.0f} ms per DynamoDB and {SQS_LATENCY * 1000:.0f} ms per SQS request"
+    )
+    print(
+        f"  wall {figures.fake_wall_s:.2f} s, CPU {figures.fake_cpu_s:.2f} s: {ratio:.2f} x "
+        f"(goal <= 1.5 x, latency hidden: {'met' if ratio <= 1.5 else 'MISSED'})"
+    )
