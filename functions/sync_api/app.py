@@ -20,7 +20,7 @@ from selfkind.api.resolver import create_resolver
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
-from selfkind.domain.sync_push_parsing import parse_push
+from selfkind.domain.sync_push_parsing import record_changes
 from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse, parse_pull_query
 from selfkind.observability import create_tracer
 from selfkind.settings import SyncSettings
@@ -56,8 +56,8 @@ def push_changes(
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=200)] = None,
 ) -> Response[str]:
     user_id = current_user_id(app.current_event)
-    raw_body = app.current_event.body or ""
-    changes = parse_push(raw_body)
+    changes = record_changes(body)
+    raw_body = app.current_event.body or ""  # only hashed: a retry must send the very same body
     apply = partial(_apply_push, user_id, last_pulled_at, changes)
     if idempotency_key:
         run_once(

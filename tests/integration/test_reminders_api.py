@@ -450,7 +450,7 @@ def test_opening_a_notification_restores_the_normal_pacing(
         ),
         (_device(app_version="9" * 41), "app_version"),
         (_device(locale="not a locale"), "locale"),
-        (_device(favourite_colour="teal"), "favourite_colour"),
+        (_device(favourite_colour="teal"), ""),  # an unknown member is not named
         (_device(timezone=...), "timezone"),
     ],
 )
@@ -501,10 +501,10 @@ def test_a_device_with_neither_token_nor_fid_names_the_field(api: Api) -> None:
         (_reminder(local_time="25:00"), "local_time", "25:00"),
         (_reminder(local_time="7:5"), "local_time", "7:5"),
         (_reminder(local_time="08:60"), "local_time", "08:60"),
-        (_reminder(days=["mon", "someday"]), "days.1", "someday"),
+        (_reminder(days=["mon", "someday"]), "days[1]", "someday"),
         (_reminder(days=[]), "days", "[]"),
         (_reminder(kind="horoscope"), "kind", "horoscope"),
-        (_reminder(snooze="SNOOZE-VALUE-42"), "snooze", "SNOOZE-VALUE-42"),
+        (_reminder(snooze="SNOOZE-VALUE-42"), "", "snooze"),  # an unknown member is not named,
     ],
 )
 def test_a_bad_reminder_is_a_400_naming_the_field(api: Api, body: dict[str, Any], field: str, value: str) -> None:
@@ -549,7 +549,7 @@ def test_a_local_time_with_non_ascii_digits_is_refused(api: Api) -> None:
         ({"quiet_hours": {"start": "22:00", "end": "24:00"}}, "quiet_hours.end"),
         ({"quiet_hours": {"start": "22:00"}}, "quiet_hours.end"),
         ({"paused_until": "next tuesday"}, "paused_until"),
-        ({"gentle_pacing": True, "volume": 11}, "volume"),
+        ({"gentle_pacing": True, "volume": 11}, ""),  # unknown: the body is named, not the member
     ],
 )
 def test_bad_settings_are_a_400_naming_the_field(api: Api, body: dict[str, Any], field: str) -> None:

@@ -7,7 +7,7 @@ ignored and never stored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -22,7 +22,7 @@ from pydantic import (
 
 from selfkind.models.exceptions import InvalidInputError
 
-RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+RecordId = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Millis = Annotated[StrictInt | StrictFloat, Field(ge=0, le=1e14)]
 Feeling = Annotated[StrictInt, Field(ge=1, le=5)]
 
@@ -65,7 +65,7 @@ class PracticeSessionColumns(_Columns):
     updated_at: Millis
 
 
-SYNCED_TABLES: dict[str, type[_Columns]] = {
+SYNCED_TABLES: dict[str, type[_Columns]] = {  # in pull order
     "journal_entries": JournalEntryColumns,
     "affirmations": AffirmationColumns,
     "practice_sessions": PracticeSessionColumns,
@@ -93,24 +93,64 @@ class Migration(BaseModel):
         return ({*self.tables} | {item.table for item in self.columns}) & SYNCED_TABLES.keys()
 
 
-class TableChanges(BaseModel):
-    """One table's changes in a push or pull; records carry `id` and the table's columns."""
+class JournalEntry(JournalEntryColumns):
+    id: RecordId
 
-    created: list[dict[str, Any]] = []
-    updated: list[dict[str, Any]] = []
-    deleted: list[StrictStr] = []
+
+class Affirmation(AffirmationColumns):
+    id: RecordId
+
+
+class PracticeSession(PracticeSessionColumns):
+    id: RecordId
+
+
+class JournalEntryChanges(BaseModel):
+    created: list[JournalEntry] = []
+    updated: list[JournalEntry] = []
+    deleted: list[RecordId] = []
+
+
+class AffirmationChanges(BaseModel):
+    created: list[Affirmation] = []
+    updated: list[Affirmation] = []
+    deleted: list[RecordId] = []
+
+
+class PracticeSessionChanges(BaseModel):
+    created: list[PracticeSession] = []
+    updated: list[PracticeSession] = []
+    deleted: list[RecordId] = []
+
+
+class PushChanges(BaseModel):
+    """The pushed changes of each synced table; a table the API does not sync is a 400 listing those it does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journal_entries: JournalEntryChanges | None = None
+    affirmations: AffirmationChanges | None = None
+    practice_sessions: PracticeSessionChanges | None = None
 
 
 class PushBody(BaseModel):
-    changes: dict[str, TableChanges]
+    """A WatermelonDB push: the one validator of a push body (records are the tables' models, strict)."""
+
+    changes: PushChanges
 
 
 class PushResult(BaseModel):
     """An empty object once every change is applied."""
 
 
+class PullChanges(BaseModel):
+    journal_entries: JournalEntryChanges
+    affirmations: AffirmationChanges
+    practice_sessions: PracticeSessionChanges
+
+
 class SyncPullResponse(BaseModel):
-    changes: dict[str, TableChanges]
+    changes: PullChanges
     timestamp: int = Field(description="Pass it back as last_pulled_at; always positive.")
     has_more: bool = Field(description="True when the page was cut for size: pull again from timestamp.")
     experimentalStrategy: str | None = Field(
