@@ -126,7 +126,7 @@ def export_my_data() -> Response[str]:
 
 @app.delete("/v1/me", security=JWT, responses=NO_CONTENT)
 def erase_my_data() -> Response[str]:
-    erased = account.erase_account(stores.eraser, _user())
+    erased = account.erase_account(stores.eraser, _user(), datetime.now(UTC))
     metrics.add_metric(name="AccountErased", unit=MetricUnit.Count, value=1)
     logger.info("Account erased", items=erased)
     return _no_content()

@@ -127,4 +127,6 @@ class NotificationRepository(Repository):
         return True
 
     def list(self, user_id: str) -> list[NotificationRecord]:
-        return [_record(item) for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX)]
+        # An item without its record is what an unconditional status write leaves when it lands after an
+        # erasure deleted the notification: no notification of the user's, so not shown.
+        return [_record(item) for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX) if "doc" in item]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository
 from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK
 from selfkind.models.reminders import Engagement, Settings
@@ -15,9 +16,10 @@ class ProfileRepository(Repository):
         return Settings.model_validate_json(response["Item"]["doc"]["S"]) if "Item" in response else Settings()
 
     def put_settings(self, user_id: str, settings: Settings) -> None:
-        self.client.put_item(
-            TableName=self._table_name,
-            Item={**self._key(user_id, SETTINGS_SK), "doc": {"S": settings.model_dump_json()}},
+        """Only while no erasure of the user began since this write started (selfkind.data.erasure)."""
+        item = {**self._key(user_id, SETTINGS_SK), "doc": {"S": settings.model_dump_json()}}
+        erasure.guarded_write(
+            self.client, self._table_name, user_id, [{"Put": {"TableName": self._table_name, "Item": item}}]
         )
 
     def get_engagement(self, user_id: str) -> Engagement:

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository
 from selfkind.data.keys import DUE_INDEX, DUE_SHARDS, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
 from selfkind.models.reminders import StoredReminder
@@ -55,7 +56,9 @@ def reminder_item(user_id: str, reminder: StoredReminder) -> dict[str, Any]:
 
 class ReminderRepository(Repository):
     def put(self, user_id: str, reminder: StoredReminder) -> None:
-        self.client.put_item(TableName=self._table_name, Item=reminder_item(user_id, reminder))
+        """Only while no erasure of the user began since this write started (selfkind.data.erasure)."""
+        item = {"Put": {"TableName": self._table_name, "Item": reminder_item(user_id, reminder)}}
+        erasure.guarded_write(self.client, self._table_name, user_id, [item])
 
     def get(self, user_id: str, reminder_id: str) -> StoredReminder | None:
         response = self.client.get_item(

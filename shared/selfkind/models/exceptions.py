@@ -64,6 +64,10 @@ class HeadMovedError(SelfkindError):
     """Another push committed first; the sequence must be read again (never reaches a client)."""
 
 
+class RosterChangedError(SelfkindError):
+    """Another registration changed the user's devices first; read them again (never reaches a client)."""
+
+
 class IdempotencyKeyReusedError(SelfkindError):
     """An Idempotency-Key sent again with a different body."""
 

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
 )
 
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import InvalidInputError
 
 RecordId = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -199,13 +200,15 @@ class StoredRecord(BaseModel):
 
 
 class SyncHead(BaseModel):
-    """The user's committed sequence and, per day, the last sequence written (to age tombstones)."""
+    """The user's committed sequence and, per day, the last sequence written (to age tombstones); and the
+    erasure epoch, which lives on the same item."""
 
     model_config = ConfigDict(frozen=True)
 
     seq: int
     exists: bool
     day_seqs: dict[str, int] = {}
+    epoch: ErasureEpoch = ErasureEpoch()
 
 
 class PullPage(BaseModel):
