@@ -56,14 +56,32 @@ def build_document() -> dict[str, Any]:
 
 
 def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, Any]:
-    # Powertools documents its default 422; our resolver answers invalid input with a 400 problem.
+    """Powertools documents a 422 of its own on every operation, and a JSON body on every first 2xx.
+
+    Our resolver answers invalid input with a 400 problem: its 422 goes, except on operations that take an
+    Idempotency-Key, where a 422 problem means the key was used with another body. A 204 and a 304 have
+    no body at all.
+    """
     for operations in document["paths"].values():
         for operation in operations.values():
-            operation.get("responses", {}).pop("422", None)
+            responses = operation.get("responses", {})
+            responses.pop("422", None)
+            headers = {param["name"].lower() for param in operation.get("parameters", []) if param["in"] == "header"}
+            if "idempotency-key" in headers:
+                responses["422"] = _idempotency_key_reused()
+            for empty in ("204", "304"):
+                responses.get(empty, {}).pop("content", None)
     schemas = document.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     return document
+
+
+def _idempotency_key_reused() -> dict[str, Any]:
+    return {
+        "description": "The Idempotency-Key was already used with another body",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def render() -> str:

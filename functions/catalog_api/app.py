@@ -51,7 +51,7 @@ def _cacheable(model: BaseModel, language: Language) -> Response[str]:
     return response
 
 
-@app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True))
+@app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True, authenticated=False))
 def list_exercises(
     category: Annotated[Category | None, Query()] = None,
     technique: Annotated[Technique | None, Query()] = None,
@@ -63,13 +63,16 @@ def list_exercises(
     return _cacheable(catalog.list_exercises(wanted, language), language)
 
 
-@app.get("/v1/exercises/<exercise_id>", responses=documented_responses(Exercise, cacheable=True))
+@app.get(
+    "/v1/exercises/<exercise_id>",
+    responses=documented_responses(Exercise, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
+)
 def get_exercise(exercise_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
     language = _language()
     return _cacheable(catalog.get_exercise(exercise_id, language), language)
 
 
-@app.get("/v1/affirmations", responses=documented_responses(AffirmationList, cacheable=True))
+@app.get("/v1/affirmations", responses=documented_responses(AffirmationList, cacheable=True, authenticated=False))
 def list_affirmations(theme: Annotated[Theme | None, Query()] = None) -> Response[str]:
     language = _language()
     return _cacheable(catalog.list_affirmations(theme, language), language)

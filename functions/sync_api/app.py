@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -33,6 +34,8 @@ store = SyncRepository(settings.table_name)
 profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics, logger)
 NO_STORE = {"Cache-Control": "no-store"}
+WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another body
 
 
 @app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
@@ -49,7 +52,11 @@ def pull_changes(
     return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
 
 
-@app.post("/v1/sync", security=[{"jwt": []}], responses=documented_responses(PushResult))
+@app.post(
+    "/v1/sync",
+    security=[{"jwt": []}],
+    responses=documented_responses(PushResult, *WRITE_PROBLEMS, UNPROCESSABLE, HTTPStatus.SERVICE_UNAVAILABLE),
+)
 def push_changes(
     body: Annotated[PushBody, Body()],
     last_pulled_at: Annotated[int, Query(ge=0)],

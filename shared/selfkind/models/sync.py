@@ -94,33 +94,33 @@ class Migration(BaseModel):
         return ({*self.tables} | {item.table for item in self.columns}) & SYNCED_TABLES.keys()
 
 
-class JournalEntry(JournalEntryColumns):
+class JournalEntryRecord(JournalEntryColumns):
     id: RecordId
 
 
-class Affirmation(AffirmationColumns):
+class AffirmationRecord(AffirmationColumns):
     id: RecordId
 
 
-class PracticeSession(PracticeSessionColumns):
+class PracticeSessionRecord(PracticeSessionColumns):
     id: RecordId
 
 
 class JournalEntryChanges(BaseModel):
-    created: list[JournalEntry] = []
-    updated: list[JournalEntry] = []
+    created: list[JournalEntryRecord] = []
+    updated: list[JournalEntryRecord] = []
     deleted: list[RecordId] = []
 
 
 class AffirmationChanges(BaseModel):
-    created: list[Affirmation] = []
-    updated: list[Affirmation] = []
+    created: list[AffirmationRecord] = []
+    updated: list[AffirmationRecord] = []
     deleted: list[RecordId] = []
 
 
 class PracticeSessionChanges(BaseModel):
-    created: list[PracticeSession] = []
-    updated: list[PracticeSession] = []
+    created: list[PracticeSessionRecord] = []
+    updated: list[PracticeSessionRecord] = []
     deleted: list[RecordId] = []
 
 
