@@ -52,7 +52,20 @@ def build_document() -> dict[str, Any]:
             module.app.get_openapi_schema(title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES)
         )
     document: dict[str, Any] = json.loads(merged.get_openapi_json_schema())
-    return _without_unused_validation_responses(document)
+    return _parameters_never_null(_without_unused_validation_responses(document))
+
+
+def _parameters_never_null(document: dict[str, Any]) -> dict[str, Any]:
+    """An optional path, query or header parameter is absent or a string, never JSON null: Powertools
+    documents `str | None` as "string or null", which would invite a client to send the text `null`."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                choices = [choice for choice in schema.get("anyOf", []) if choice.get("type") != "null"]
+                if "anyOf" in schema and len(choices) == 1:
+                    parameter["schema"] = {**{k: v for k, v in schema.items() if k != "anyOf"}, **choices[0]}
+    return document
 
 
 def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def list_exercises(
     "/v1/exercises/<exercise_id>",
     responses=documented_responses(Exercise, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
 )
-def get_exercise(exercise_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+def get_exercise(exercise_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
     language = _language()
     return _cacheable(catalog.get_exercise(exercise_id, language), language)
 

@@ -35,14 +35,15 @@ profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics, logger)
 NO_STORE = {"Cache-Control": "no-store"}
 WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{8,200}$"  # 8 to 200 visible ASCII characters (a UUID, say)
 UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another body
 
 
 @app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
 def pull_changes(
-    last_pulled_at: Annotated[str | None, Query(max_length=20)] = None,
+    last_pulled_at: Annotated[str | None, Query(pattern=r"^([0-9]{1,19}|null)$")] = None,  # absent or null: all
     schema_version: Annotated[int, Query(ge=1)] = 1,
-    migration: Annotated[str | None, Query(max_length=20_000)] = None,
+    migration: Annotated[str | None, Query(max_length=2_000)] = None,  # WatermelonDB's migration JSON
 ) -> Response[str]:
     request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
     page = sync.pull(store, request, now=datetime.now(UTC))
@@ -60,7 +61,7 @@ def pull_changes(
 def push_changes(
     body: Annotated[PushBody, Body()],
     last_pulled_at: Annotated[int, Query(ge=0)],
-    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
 ) -> Response[str]:
     user_id = current_user_id(app.current_event)
     changes = record_changes(body)

@@ -114,8 +114,11 @@ def test_an_unknown_exercise_id_is_not_echoed(catalog: Handler) -> None:
 
     response = catalog(event)
 
-    _problem(response, 404)
+    assert _fields(_problem(response, 400)) == ["exercise_id"]  # no id has these characters
     assert "script" not in response["body"]
+    unknown = catalog(http_api_event("GET", "/v1/exercises/no-such-one", route_key="GET /v1/exercises/{exercise_id}"))
+    _problem(unknown, 404)
+    assert "no-such-one" not in unknown["body"]
 
 
 def test_an_unknown_query_parameter_lists_the_allowed_ones_instead_of_echoing_it(catalog: Handler) -> None:
@@ -159,3 +162,35 @@ def test_a_wrong_method_does_not_echo_it(catalog: Handler) -> None:
 
     _problem(response, 405)
     assert "PATCH" not in json.loads(response["body"])["detail"]
+
+
+def test_a_percent_encoded_id_reaches_the_handler_decoded(account: Handler) -> None:
+    # API Gateway decodes path parameters; Powertools routes on rawPath, which keeps the encoding.
+    event = http_api_event("DELETE", "/v1/reminders/morning%3A1", claims={"sub": "alice"})
+
+    assert account(event)["statusCode"] == 204
+
+
+def test_an_id_with_characters_no_route_takes_is_a_400_naming_it(account: Handler) -> None:
+    event = http_api_event("DELETE", "/v1/devices/%C2%9B%C3%97", claims={"sub": "alice"})
+
+    assert _fields(_problem(account(event), 400)) == ["device_id"]
+
+
+def test_a_multipart_body_without_a_boundary_is_a_415(account: Handler) -> None:
+    headers = {"content-type": "multipart/form-data"}
+    event = http_api_event(
+        "PUT", "/v1/me/settings", headers=headers, body='{"max_per_day": 2}', claims={"sub": "alice"}
+    )
+
+    _problem(account(event), 415)
+
+
+def test_numbers_read_as_javascript_reads_them_and_dates_only_as_text(account: Handler) -> None:
+    def put(raw: str) -> dict[str, Any]:
+        return account(http_api_event("PUT", "/v1/me/settings", headers=JSON, body=raw, claims={"sub": "alice"}))
+
+    assert json.loads(put('{"max_per_day": 2.0}')["body"])["max_per_day"] == 2  # 2.0 is the integer 2
+    assert _fields(_problem(put('{"max_per_day": 2.5}'), 400)) == ["max_per_day"]
+    assert _fields(_problem(put('{"paused_until": 0}'), 400)) == ["paused_until"]
+    assert _fields(_problem(put('{"gentle_pacing": "yes"}'), 400)) == ["gentle_pacing"]

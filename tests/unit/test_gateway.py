@@ -77,7 +77,7 @@ def test_tokens_the_authorizer_refuses_are_401(gateway: Gateway, issuer: LocalIs
     token_use = str(claims.pop("token_use", "id"))
     token = issuer.issue("alice", token_use=token_use, **claims)
 
-    status, headers, body = gateway.handle("GET", "/v1/sync", {"authorization": f"Bearer {token}"}, b"")
+    status, _, body = gateway.handle("GET", "/v1/sync", {"authorization": f"Bearer {token}"}, b"")
 
     assert status == 401
     assert json.loads(body) == {"message": "Unauthorized"}

@@ -4,6 +4,7 @@ Python's json module recurses once per nesting level and turns any run of digits
 nested 100,000 levels deep or an integer of 5,000 digits would raise deep inside parsing (a 500). Here
 each is a 400 (or a 413 for size) before any model sees the document. Only strict JSON is read: NaN and
 Infinity are not JSON numbers, and a number too large for a float is refused rather than read as inf.
+Numbers read as JavaScript reads them: 1.0 is the integer 1.
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ def _parse_int(text: str) -> int:
     return int(_number_text(text))
 
 
-def _parse_float(text: str) -> float:
+_EXACT_INTEGERS = 2**53  # a double holds every integer below this exactly
+
+
+def _parse_float(text: str) -> float | int:
     value = float(_number_text(text))
     if not math.isfinite(value):
         raise _body_issue("holds a number too large for a double")
+    if value.is_integer() and abs(value) < _EXACT_INTEGERS:
+        return int(value)  # 1.0 is the integer 1, as in JavaScript and JSON Schema
     return value
 
 

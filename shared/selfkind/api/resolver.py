@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import traceback
 from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from selfkind.api.json_body import load_json_body
 from selfkind.api.problems import problem_response
-from selfkind.api.routes import allowed_methods
+from selfkind.api.routes import allowed_methods, path_parameter_names
 from selfkind.api.validation import field_errors, reject_lone_surrogates, reject_unknown_query_parameters
 from selfkind.models.exceptions import (
     AccountErasedError,
@@ -34,14 +39,44 @@ from selfkind.models.exceptions import (
 from selfkind.models.problem import Conflict, FieldError
 
 
+def _media_type(event: BaseProxyEvent) -> str:
+    return (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
 def _has_non_json_body(event: APIGatewayProxyEventV2) -> bool:
     # No content type counts as JSON, as Powertools reads it.
-    media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    return bool(event.body) and media_type not in ("", "application/json")
+    return bool(event.body) and _media_type(event) not in ("", "application/json")
+
+
+class _DecodedPathEvent(APIGatewayProxyEventV2):
+    @property
+    def path(self) -> str:
+        # API Gateway matches routes on the path decoded once, and hands path parameters over decoded;
+        # Powertools matches on rawPath as sent, which would give the handler `a%3A` for the id `a:`.
+        return unquote(super().path)
+
+
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        # Every body this API takes is JSON: anything else is a 415 before any parser sees it (Powertools
+        # would parse forms and multipart, and a multipart type without a boundary raises).
+        if _media_type(app.current_event) not in ("", "application/json"):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[])
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
+class _Resolver(APIGatewayHttpResolver):
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=load_json_body)
+        self._request_validation_middleware = _JsonBodiesOnly()  # type: ignore[no-untyped-call]
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
+        return _DecodedPathEvent(event, self._json_body_deserializer)
 
 
 def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=load_json_body)
+    app = _Resolver()
     # Both run after Powertools' request validation, over the validated values.
     app.use(middlewares=[reject_unknown_query_parameters, reject_lone_surrogates])
 
@@ -143,6 +178,14 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     def route_not_found(_: RouteNotFoundError) -> Response[str]:
         path = app.current_event.path
         allowed = allowed_methods(path)
+        method = app.current_event.http_method.upper()
+        if method in allowed:  # the route is there: Powertools could not route a parameter's characters
+            return invalid(
+                [
+                    FieldError(location="path", field=name, message="has characters an id never has")
+                    for name in path_parameter_names(method, path)
+                ]
+            )
         if allowed:
             return client_error(
                 problem_response(

@@ -186,10 +186,10 @@ def _advanced(head: SyncHead, new_seq: int, now: datetime) -> SyncHead:
 
 def _check_base(head: SyncHead, last_pulled_at: int, now: datetime) -> None:
     """A push must be based on a pull of the account as it is now: not during an erasure, not from before one."""
-    if head.epoch.erasing(now):
-        raise ErasureInProgressError(head.epoch.retry_after_seconds(now))
     if last_pulled_at < head.epoch.erased_seq:
         raise AccountErasedError  # this device has not pulled since: its changes belong to erased data
+    if head.epoch.erasing(now):
+        raise ErasureInProgressError(head.epoch.retry_after_seconds(now))
     if last_pulled_at > head.seq:
         raise ConflictError("last_pulled_at is ahead of the server's sequence; pull again, then push.")
 

@@ -24,7 +24,9 @@ from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import InvalidInputError
 
 RecordId = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Millis = Annotated[StrictInt | StrictFloat, Field(ge=0, le=1e14)]
+# Bounds on each member of the union, so the JSON Schema carries them (on the union they would not).
+Millis = Annotated[StrictInt, Field(ge=0, le=10**14)] | Annotated[StrictFloat, Field(ge=0, le=1e14)]
+Seconds = Annotated[StrictInt, Field(ge=0, le=86_400)] | Annotated[StrictFloat, Field(ge=0, le=86_400)]
 Feeling = Annotated[StrictInt, Field(ge=1, le=5)]
 
 MAX_RECORDS_PER_PUSH = 1000
@@ -58,7 +60,7 @@ class AffirmationColumns(_Columns):
 class PracticeSessionColumns(_Columns):
     exercise_id: Annotated[StrictStr, Field(min_length=1, max_length=100)]
     started_at: Millis
-    duration_s: Annotated[StrictInt | StrictFloat, Field(ge=0, le=86_400)]
+    duration_s: Seconds
     feeling_before: Feeling | None = None
     feeling_after: Feeling | None = None
     note: Annotated[StrictStr, Field(max_length=10_000)] | None = None
