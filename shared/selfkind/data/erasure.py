@@ -22,6 +22,17 @@ How a request uses it:
   on TransactionCanceledException, `epoch_check_failed(error, index_of_the_check)` says whether the
   account was erased meanwhile (then drop the work: the user's data is gone).
 `guarded_write` does all of that for a request that writes once.
+
+The reminder sender, per occurrence (its writes are the lead's to wire):
+  1. `epoch = read_epoch(...)` before it reads the reminder, settings, engagement, devices or the user's
+     own affirmations; skip the occurrence while `epoch.erasing(now)`.
+  2. The claim transaction gets `condition_check(table, user_id, epoch, now)` as its last item; when
+     cancelled, `epoch_check_failed(error, <its index>)` means erased: skip, nothing was written.
+  3. `finish` becomes a transaction: its update with ConditionExpression `attribute_exists(pk)` (the
+     claimed record must still be there) plus the check; a cancellation on either means erased: drop.
+  4. `record_sent` likewise: its update plus the check in one transaction; erased: drop.
+  `mark_sent` (conditioned on the reminder existing) and device deletions cannot recreate anything.
+  Own affirmations: `records_of_table(user_id, "affirmations", after_seq=epoch.erased_seq)`.
 """
 
 from __future__ import annotations
