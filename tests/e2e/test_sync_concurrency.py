@@ -71,16 +71,26 @@ class Writer(threading.Thread):
             self.statuses.append(response["statusCode"])
             if response["statusCode"] == 200:
                 self.acknowledged(ids)
-                self.device.pull_all()
-                return True
+                return self._pull_unless_erased()
             if response["statusCode"] == 409 and json.loads(response["body"])["type"].endswith("account-erased"):
                 self.erased = True  # the account was erased under it: this device is done
                 return False
             if response["statusCode"] == 503:
                 time.sleep(int(response["headers"].get("Retry-After", "1")))
-            else:
-                self.device.pull_all()
+            elif not self._pull_unless_erased():
+                return False
         return False
+
+    def _pull_unless_erased(self) -> bool:
+        """Pulls to the head; False when the pull said to replace everything: the account was erased, and
+        the test's devices stop there (whatever they pushed next would be new, after the erasure)."""
+        while True:
+            page = self.device.pull()
+            if page.get("experimentalStrategy") == "replacement":
+                self.erased = True
+                return False
+            if not page["has_more"]:
+                return True
 
 
 class Reader(threading.Thread):
