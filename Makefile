@@ -15,7 +15,7 @@ LINT_PY := tools/lint/.venv/bin/python
 # sam build looks for python3.13 on PATH.
 SAM_ENV := PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: help install run test pytest unit integration e2e lint format typecheck template template-checks \
+.PHONY: help install run test pytest unit integration e2e fuzz lint format typecheck template template-checks \
         layer-requirements openapi bench bench-capacity build deploy deploy-prod clean
 
 help:  ## list the targets
@@ -43,6 +43,7 @@ install: .venv/.synced tools/sam/.venv/.synced tools/lint/.venv/.synced  ## inst
 run: .venv/.synced  ## start the local stack on 127.0.0.1:$PORT (default 3000)
 	$(PY) -m devstack --port $(PORT)
 
+# pytest includes tests/e2e/test_fuzzing.py: a bounded (about 2 minutes) schemathesis run, every check.
 test: install lint typecheck template pytest  ## every check and test; non-zero on any failure
 
 pytest: .venv/.synced
@@ -56,6 +57,9 @@ integration: .venv/.synced
 
 e2e: .venv/.synced
 	$(PY) -m pytest tests/e2e
+
+fuzz: .venv/.synced  ## schemathesis, every check, against the running local stack (make run); FUZZ_SECONDS=n bounds it
+	$(PY) -m devstack.fuzz --url http://127.0.0.1:$(PORT) $(if $(FUZZ_SECONDS),--max-time $(FUZZ_SECONDS))
 
 lint: .venv/.synced  ## ruff lint and format check; the layer requirements and openapi.json are current
 	$(PY) -m ruff check .

@@ -22,6 +22,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     from selfkind.adapters.firebase_push import FirebasePushGateway
     from selfkind.data.device_repository import DeviceRepository
+    from selfkind.data.erasure import EpochReader
     from selfkind.data.notification_repository import NotificationRepository
     from selfkind.data.profile_repository import ProfileRepository
     from selfkind.data.reminder_repository import ReminderRepository
@@ -31,6 +32,7 @@ def main() -> None:
 
     table = config["table"]
     stores = Stores(
+        EpochReader(table),
         ReminderRepository(table, shards=64),
         DeviceRepository(table),
         ProfileRepository(table),

@@ -37,6 +37,11 @@ def _done(action: Callable[[], None]) -> tuple[int, dict[str, Any]]:
     return 200, {}
 
 
+def _token(issuer: LocalIssuer, body: dict[str, Any]) -> str:
+    """`{"sub": "alice"}`: an ID token; with `"token_use": "access"`, a Cognito-style access token."""
+    return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")))
+
+
 def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambdaApi]:
     started = time.monotonic()
     fcm = FcmStandIn.start()
@@ -62,7 +67,12 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
         visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
     )
     gateway.local_routes |= {
-        ("POST", "/_local/token"): lambda body: (200, {"token": issuer.issue(str(body["sub"]))}),
+        ("POST", "/_local/token"): lambda body: (200, {"token": _token(issuer, body)}),
+        ("GET", "/_local/.well-known/jwks.json"): lambda _: (200, issuer.jwks()),
+        ("GET", "/_local/.well-known/openid-configuration"): lambda _: (
+            200,
+            {"issuer": issuer.issuer, "jwks_uri": f"{issuer.issuer}/.well-known/jwks.json"},
+        ),
         ("POST", "/_local/tick"): lambda body: (200, ticker.tick(str(body["time"]))),
         ("GET", "/_local/fcm/messages"): lambda _: (200, {"items": fcm.messages()}),
         ("DELETE", "/_local/fcm/messages"): lambda _: _done(fcm.clear),

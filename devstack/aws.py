@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from devstack import embedded_dynamodb
 from devstack.template import dynamodb_tables, load_template, resources_of_type
 
 LOCAL_REGION = "us-east-1"
@@ -98,18 +101,26 @@ def create_secrets(
     return references
 
 
+def serve_moto(port: int) -> BaseWSGIServer:
+    """moto in server mode on a thread, its DynamoDB as safe under concurrency as the real one."""
+    embedded_dynamodb.install()
+    app = embedded_dynamodb.SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @dataclass
 class EmbeddedAws:
     endpoint_url: str
     resource_names: dict[str, str]
-    server: ThreadedMotoServer
+    server: BaseWSGIServer
 
     @classmethod
     def start(cls, secret_values: dict[str, str] | None = None) -> EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per AWS call
         port = free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
+        server = serve_moto(port)
         endpoint_url = f"http://127.0.0.1:{port}"
         names = create_tables(local_client("dynamodb", endpoint_url))
         names |= create_queues(local_client("sqs", endpoint_url))
@@ -121,4 +132,4 @@ class EmbeddedAws:
         return local_client(service, self.endpoint_url)
 
     def stop(self) -> None:
-        self.server.stop()
+        self.server.shutdown()

@@ -28,7 +28,7 @@ def http_api_event(
         # HTTP APIs join repeated query parameters with commas.
         parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
     raw_body = body.encode() if isinstance(body, str) else body
-    is_text = raw_body is None or _is_text(headers.get("content-type", "application/json"))
+    is_text_body = raw_body is None or is_text(headers.get("content-type", "application/json"))
     now = time.time()
     request_context: dict[str, Any] = {
         "accountId": "000000000000",
@@ -64,12 +64,12 @@ def http_api_event(
     if path_parameters:
         event["pathParameters"] = path_parameters
     if raw_body is not None:
-        event["body"] = raw_body.decode() if is_text else base64.b64encode(raw_body).decode()
-        event["isBase64Encoded"] = not is_text
+        event["body"] = raw_body.decode() if is_text_body else base64.b64encode(raw_body).decode()
+        event["isBase64Encoded"] = not is_text_body
     return event
 
 
-def _is_text(content_type: str) -> bool:
+def is_text(content_type: str) -> bool:
     media = content_type.split(";")[0].strip().lower()
     return media.startswith("text/") or media.endswith("json") or media.endswith("xml")
 

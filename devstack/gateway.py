@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from devstack.auth import LocalIssuer, Unauthorized
-from devstack.events import http_api_event
+from devstack.events import http_api_event, is_text
 from devstack.runtime import FunctionPool, InvocationError
 from devstack.template import HttpRoute
 
@@ -34,11 +34,16 @@ class Gateway:
     ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(target)
         if (method, url.path) in self.local_routes:
-            payload = json.loads(body or b"{}")
+            try:
+                payload = json.loads(body or b"{}")
+            except ValueError:
+                return _api_gateway_message(HTTPStatus.BAD_REQUEST, "Bad Request")
             try:
                 status, answer = self.local_routes[(method, url.path)](payload)
             except InvocationError as error:
                 status, answer = 500, {"message": f"a function failed: {error}"}
+            except (KeyError, TypeError, ValueError):
+                return _api_gateway_message(HTTPStatus.BAD_REQUEST, "Bad Request")
             return status, {"content-type": "application/json"}, json.dumps(answer).encode()
         if method == "GET" and url.path == "/openapi.json":
             return 200, {"content-type": "application/json"}, self.openapi_document().encode()
@@ -47,12 +52,18 @@ class Gateway:
     def _invoke_route(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        if body and is_text(headers.get("content-type", "application/json")) and not _is_utf8(body):
+            return _bad_text()
+        # Like API Gateway: routes match the path decoded once; each path parameter is decoded once more
+        # before it reaches the function (rawPath stays as the client sent it).
+        decoded_path = unquote(path)
         for route in self.routes:
             if route.method not in (method, "ANY"):
                 continue
-            path_parameters = route.match(path)
-            if path_parameters is None:
+            matched = route.match(decoded_path)
+            if matched is None:
                 continue
+            path_parameters = {name: unquote(value) for name, value in matched.items()}
             claims = None
             if route.requires_auth:
                 try:
@@ -75,6 +86,20 @@ class Gateway:
                 return _api_gateway_message(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
             return _to_http(result)
         return _api_gateway_message(HTTPStatus.NOT_FOUND, "Not Found")
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bad_text() -> tuple[int, dict[str, str], bytes]:
+    # A text body that is not UTF-8 cannot become the event's body string: refused before any function.
+    problem = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "The body is not UTF-8 text."}
+    return 400, {"content-type": "application/problem+json"}, json.dumps(problem).encode()
 
 
 def _api_gateway_message(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -115,7 +140,12 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the routes, as at API Gateway: one no route declares gets the
+            # $default route (a 405 with Allow), not the HTTP server's own 501 page.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             # Method, path and status only: query strings and bodies may carry private data.

@@ -52,18 +52,49 @@ def build_document() -> dict[str, Any]:
             module.app.get_openapi_schema(title=TITLE, version=VERSION, security_schemes=SECURITY_SCHEMES)
         )
     document: dict[str, Any] = json.loads(merged.get_openapi_json_schema())
-    return _without_unused_validation_responses(document)
+    return _parameters_never_null(_without_unused_validation_responses(document))
+
+
+def _parameters_never_null(document: dict[str, Any]) -> dict[str, Any]:
+    """An optional path, query or header parameter is absent or a string, never JSON null: Powertools
+    documents `str | None` as "string or null", which would invite a client to send the text `null`."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                choices = [choice for choice in schema.get("anyOf", []) if choice.get("type") != "null"]
+                if "anyOf" in schema and len(choices) == 1:
+                    parameter["schema"] = {**{k: v for k, v in schema.items() if k != "anyOf"}, **choices[0]}
+    return document
 
 
 def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, Any]:
-    # Powertools documents its default 422; our resolver answers invalid input with a 400 problem.
+    """Powertools documents a 422 of its own on every operation, and a JSON body on every first 2xx.
+
+    Our resolver answers invalid input with a 400 problem: its 422 goes, except on operations that take an
+    Idempotency-Key, where a 422 problem means the key was used with another body. A 204 and a 304 have
+    no body at all.
+    """
     for operations in document["paths"].values():
         for operation in operations.values():
-            operation.get("responses", {}).pop("422", None)
+            responses = operation.get("responses", {})
+            responses.pop("422", None)
+            headers = {param["name"].lower() for param in operation.get("parameters", []) if param["in"] == "header"}
+            if "idempotency-key" in headers:
+                responses["422"] = _idempotency_key_reused()
+            for empty in ("204", "304"):
+                responses.get(empty, {}).pop("content", None)
     schemas = document.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(name, None)
     return document
+
+
+def _idempotency_key_reused() -> dict[str, Any]:
+    return {
+        "description": "The Idempotency-Key was already used with another body",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def render() -> str:

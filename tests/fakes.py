@@ -32,6 +32,7 @@ from selfkind.domain.ports import (
     PushResult,
 )
 from selfkind.domain.schedule import next_occurrence
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
     Engagement,
@@ -250,9 +251,10 @@ class FakeNotifications:
     """Claims and completions with the repository's conditions: a record is created once, taken over
     only as it was read, completed only under its own lease; the day's count is kept with the claim."""
 
-    def __init__(self, faults: Faults, profiles: FakeProfiles) -> None:
+    def __init__(self, faults: Faults, profiles: FakeProfiles, epochs: FakeEpochs) -> None:
         self.faults = faults
         self.profiles = profiles
+        self.epochs = epochs
         self.states: dict[tuple[str, str], NotificationState] = {}
         self.day_counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
@@ -269,6 +271,9 @@ class FakeNotifications:
                 key = (request.user_id, request.record.notification_id)
                 current = self.states.get(key)
                 leased = NotificationState(request.record, lease.owner, lease.until)
+                if self.epochs.current(request.user_id) != request.epoch:
+                    results[key[1]] = Claim.ERASED
+                    continue
                 if request.previous is None:
                     if current is not None:
                         results[key[1]] = Claim.BUSY
@@ -303,7 +308,8 @@ class FakeNotifications:
             for completion in completions:
                 key = (completion.user_id, completion.notification_id)
                 current = self.states.get(key)
-                if current is None or current.lease_owner != lease.owner:
+                erased = self.epochs.current(completion.user_id) != completion.epoch
+                if current is None or current.lease_owner != lease.owner or erased:
                     lost.add(completion.notification_id)
                     continue
                 record = current.record.model_copy(
@@ -337,8 +343,28 @@ class FakeSync:
     def __init__(self) -> None:
         self.records: dict[str, list[StoredRecord]] = {}
 
-    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]:
-        yield from (record for record in self.records.get(user_id, []) if record.table == table)
+    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
+        above = after_seq or 0
+        yield from (r for r in self.records.get(user_id, []) if r.table == table and r.seq > above)
+
+
+class FakeEpochs:
+    """Users' erasure epochs; an erasure bumps one (the sender's writes then fail their check)."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self.epochs: dict[str, ErasureEpoch] = {}
+
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, ErasureEpoch]:
+        self.faults.check("epochs.get_many")
+        return {user: self.epochs.get(user, ErasureEpoch()) for user in user_ids}
+
+    def current(self, user_id: str) -> ErasureEpoch:
+        return self.epochs.get(user_id, ErasureEpoch())
+
+    def erase(self, user_id: str) -> None:
+        epoch = self.current(user_id)
+        self.epochs[user_id] = epoch.model_copy(update={"erasures": epoch.erasures + 1})
 
 
 @dataclass(frozen=True)

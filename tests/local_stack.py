@@ -35,6 +35,7 @@ class HttpResponse:
 @dataclass
 class LocalStack:
     base_url: str
+    aws_endpoint: str  # the embedded AWS (moto), to look at what is stored
 
     def request(
         self,
@@ -75,9 +76,12 @@ def running_stack() -> Iterator[LocalStack]:
     assert process.stdout is not None
     deadline = time.monotonic() + READY_WITHIN_SECONDS
     output = []
+    aws_endpoint = ""
     try:
         for line in process.stdout:
             output.append(line)
+            if line.startswith("embedded AWS at "):
+                aws_endpoint = line.split()[3].rstrip(",")
             if "ready at" in line:
                 break
             if time.monotonic() > deadline:
@@ -86,7 +90,7 @@ def running_stack() -> Iterator[LocalStack]:
             pytest.fail("the local stack was not ready in time:\n" + "".join(output))
         # Keep reading its output (the functions' logs), or a full pipe would block the whole stack.
         threading.Thread(target=collections.deque, args=(process.stdout, 200), daemon=True).start()
-        yield LocalStack(base_url=f"http://127.0.0.1:{port}")
+        yield LocalStack(base_url=f"http://127.0.0.1:{port}", aws_endpoint=aws_endpoint)
     finally:
         process.terminate()
         try:

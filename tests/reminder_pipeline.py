@@ -13,6 +13,7 @@ from selfkind.domain.ports import Lease
 from selfkind.domain.tick import ShardReport, ShardWorker, split_tick
 from tests.fakes import (
     FakeDevices,
+    FakeEpochs,
     FakeLeases,
     FakeNotifications,
     FakeProfiles,
@@ -41,14 +42,11 @@ class Pipeline:
         self.queue = FakeQueue(self.faults)
         self.devices = FakeDevices(self.faults)
         self.profiles = FakeProfiles(self.faults)
-        self.notifications = FakeNotifications(self.faults, self.profiles)
+        self.epochs = FakeEpochs(self.faults)
+        self.notifications = FakeNotifications(self.faults, self.profiles, self.epochs)
         self.gateway = FakePushGateway(self.faults)
-        self.stores = Stores(self.reminders, self.devices, self.profile_store, self.notifications, FakeSync())
+        self.stores = Stores(self.epochs, self.reminders, self.devices, self.profiles, self.notifications, FakeSync())
         self._invocations = count()
-
-    @property
-    def profile_store(self) -> FakeProfiles:
-        return self.profiles
 
     def user(self, user_id: str, due_at: datetime, *, targets: tuple[str, ...] = ("fid-ok",)) -> None:
         self.reminders.put(user_id, reminder("morning", due_at))

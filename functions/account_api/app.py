@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -52,7 +52,14 @@ stores = account.AccountStores(
 )
 app = create_resolver(metrics, logger)
 JWT: list[dict[str, list[str]]] = [{"jwt": []}]
-NO_CONTENT: dict[int, OpenAPIResponse] = {204: {"description": "Done"}}
+# What a write can answer besides 200: erased meanwhile (409), too large (413), not JSON (415), busy (503).
+WRITE = (
+    HTTPStatus.CONFLICT,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    HTTPStatus.SERVICE_UNAVAILABLE,
+)
+NO_CONTENT = None  # 204, no body
 Id = Annotated[ResourceId, Path()]
 
 
@@ -64,7 +71,7 @@ def _no_content() -> Response[str]:
     return Response(204, body="")
 
 
-@app.put("/v1/devices/<device_id>", security=JWT, responses=documented_responses(Device))
+@app.put("/v1/devices/<device_id>", security=JWT, responses=documented_responses(Device, *WRITE))
 def put_device(device_id: Id, device: Annotated[DeviceRegistration, Body()]) -> Device:
     return reminders.register_device(stores.devices, _user(), device_id, device, datetime.now(UTC))
 
@@ -74,13 +81,13 @@ def get_devices() -> DeviceList:
     return reminders.list_devices(stores.devices, _user(), datetime.now(UTC))
 
 
-@app.delete("/v1/devices/<device_id>", security=JWT, responses=NO_CONTENT)
+@app.delete("/v1/devices/<device_id>", security=JWT, responses=documented_responses(NO_CONTENT))
 def delete_device(device_id: Id) -> Response[str]:
     reminders.remove_device(stores.devices, _user(), device_id)
     return _no_content()
 
 
-@app.put("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(Reminder))
+@app.put("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(Reminder, *WRITE))
 def put_reminder(reminder_id: Id, reminder: Annotated[ReminderRequest, Body()]) -> Reminder:
     return reminders.put_reminder(
         stores.reminders, stores.devices, stores.profile, _user(), reminder_id, reminder, datetime.now(UTC)
@@ -92,7 +99,7 @@ def get_reminders() -> ReminderList:
     return reminders.list_reminders(stores.reminders, stores.profile, _user())
 
 
-@app.delete("/v1/reminders/<reminder_id>", security=JWT, responses=NO_CONTENT)
+@app.delete("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(NO_CONTENT))
 def delete_reminder(reminder_id: Id) -> Response[str]:
     reminders.remove_reminder(stores.reminders, _user(), reminder_id)
     return _no_content()
@@ -103,19 +110,28 @@ def get_settings() -> Settings:
     return reminders.get_settings(stores.profile, _user())
 
 
-@app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings))
+@app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings, *WRITE))
 def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
     return reminders.put_settings(stores.profile, _user(), new_settings)
 
 
-@app.post("/v1/notifications/<notification_id>/opened", security=JWT, responses=NO_CONTENT)
+@app.post(
+    "/v1/notifications/<notification_id>/opened",
+    security=JWT,
+    responses=documented_responses(NO_CONTENT, HTTPStatus.NOT_FOUND),
+)
 def notification_opened(notification_id: Id) -> Response[str]:
     reminders.mark_opened(stores.notifications, stores.profile, _user(), notification_id, datetime.now(UTC))
     metrics.add_metric(name="NotificationOpened", unit=MetricUnit.Count, value=1)
     return _no_content()
 
 
-@app.get("/v1/me/export", security=JWT, compress=True, responses=documented_responses(AccountExport))
+@app.get(
+    "/v1/me/export",
+    security=JWT,
+    compress=True,
+    responses=documented_responses(AccountExport, HTTPStatus.SERVICE_UNAVAILABLE),
+)
 def export_my_data() -> Response[str]:
     document = account.export_account(stores, _user(), now=datetime.now(UTC))
     metrics.add_metric(name="AccountExported", unit=MetricUnit.Count, value=1)
@@ -124,9 +140,9 @@ def export_my_data() -> Response[str]:
     )
 
 
-@app.delete("/v1/me", security=JWT, responses=NO_CONTENT)
+@app.delete("/v1/me", security=JWT, responses=documented_responses(NO_CONTENT, HTTPStatus.SERVICE_UNAVAILABLE))
 def erase_my_data() -> Response[str]:
-    erased = account.erase_account(stores.eraser, _user())
+    erased = account.erase_account(stores.eraser, _user(), datetime.now(UTC))
     metrics.add_metric(name="AccountErased", unit=MetricUnit.Count, value=1)
     logger.info("Account erased", items=erased)
     return _no_content()

@@ -57,7 +57,7 @@ def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
 register_care_routes(app, respond)
 
 
-@app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True))
+@app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True, authenticated=False))
 def list_exercises(
     category: Annotated[Category | None, Query()] = None,
     technique: Annotated[Technique | None, Query()] = None,
@@ -68,12 +68,15 @@ def list_exercises(
     return respond(partial(catalog.list_exercises, wanted))
 
 
-@app.get("/v1/exercises/<exercise_id>", responses=documented_responses(Exercise, cacheable=True))
-def get_exercise(exercise_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+@app.get(
+    "/v1/exercises/<exercise_id>",
+    responses=documented_responses(Exercise, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
+)
+def get_exercise(exercise_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
     return respond(partial(catalog.get_exercise, exercise_id))
 
 
-@app.get("/v1/affirmations", responses=documented_responses(AffirmationList, cacheable=True))
+@app.get("/v1/affirmations", responses=documented_responses(AffirmationList, cacheable=True, authenticated=False))
 def list_affirmations(theme: Annotated[Theme | None, Query()] = None) -> Response[str]:
     return respond(partial(catalog.list_affirmations, theme))
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from selfkind.adapters.firebase_push import FirebasePushGateway
 from selfkind.adapters.secrets import CachedSecret
 from selfkind.data.device_repository import DeviceRepository
+from selfkind.data.erasure import EpochReader
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
@@ -27,6 +28,7 @@ metrics = Metrics()
 settings = SenderSettings.from_environment()
 table = settings.table_name
 stores = Stores(
+    EpochReader(table),
     ReminderRepository(table, shards=settings.reminder_shards),
     DeviceRepository(table),
     ProfileRepository(table),

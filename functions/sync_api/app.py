@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -20,7 +21,7 @@ from selfkind.api.resolver import create_resolver
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
-from selfkind.domain.sync_push_parsing import parse_push
+from selfkind.domain.sync_push_parsing import record_changes
 from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse, parse_pull_query
 from selfkind.observability import create_tracer
 from selfkind.settings import SyncSettings
@@ -33,13 +34,16 @@ store = SyncRepository(settings.table_name)
 profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics, logger)
 NO_STORE = {"Cache-Control": "no-store"}
+WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{8,200}$"  # 8 to 200 visible ASCII characters (a UUID, say)
+UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another body
 
 
 @app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
 def pull_changes(
-    last_pulled_at: Annotated[str | None, Query(max_length=20)] = None,
+    last_pulled_at: Annotated[str | None, Query(pattern=r"^([0-9]{1,19}|null)$")] = None,  # absent or null: all
     schema_version: Annotated[int, Query(ge=1)] = 1,
-    migration: Annotated[str | None, Query(max_length=20_000)] = None,
+    migration: Annotated[str | None, Query(max_length=2_000)] = None,  # WatermelonDB's migration JSON
 ) -> Response[str]:
     request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
     page = sync.pull(store, request, now=datetime.now(UTC))
@@ -49,15 +53,19 @@ def pull_changes(
     return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
 
 
-@app.post("/v1/sync", security=[{"jwt": []}], responses=documented_responses(PushResult))
+@app.post(
+    "/v1/sync",
+    security=[{"jwt": []}],
+    responses=documented_responses(PushResult, *WRITE_PROBLEMS, UNPROCESSABLE, HTTPStatus.SERVICE_UNAVAILABLE),
+)
 def push_changes(
     body: Annotated[PushBody, Body()],
     last_pulled_at: Annotated[int, Query(ge=0)],
-    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
 ) -> Response[str]:
     user_id = current_user_id(app.current_event)
-    raw_body = app.current_event.body or ""
-    changes = parse_push(raw_body)
+    changes = record_changes(body)
+    raw_body = app.current_event.body or ""  # only hashed: a retry must send the very same body
     apply = partial(_apply_push, user_id, last_pulled_at, changes)
     if idempotency_key:
         run_once(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -28,24 +29,30 @@ COUNTRY_CODE = r"^[A-Za-z]{2}$"
 
 def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> None:
 
-    @router.get("/v1/support", responses=documented_responses(SupportInfo, cacheable=True))
+    @router.get("/v1/support", responses=documented_responses(SupportInfo, cacheable=True, authenticated=False))
     def get_support(
         country: Annotated[str, Query(pattern=COUNTRY_CODE, description="ISO 3166-1 alpha-2 code, e.g. US, ES, GB.")],
     ) -> Response[str]:
         return respond(partial(support.support_for, country.upper()))
 
-    @router.get("/v1/guides", responses=documented_responses(GuideList, cacheable=True))
+    @router.get("/v1/guides", responses=documented_responses(GuideList, cacheable=True, authenticated=False))
     def list_guides() -> Response[str]:
         return respond(guides.list_guides)
 
-    @router.get("/v1/guides/<guide_id>", responses=documented_responses(Guide, cacheable=True))
-    def get_guide(guide_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+    @router.get(
+        "/v1/guides/<guide_id>",
+        responses=documented_responses(Guide, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
+    )
+    def get_guide(guide_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
         return respond(partial(guides.get_guide, guide_id))
 
-    @router.get("/v1/programs", responses=documented_responses(ProgramList, cacheable=True))
+    @router.get("/v1/programs", responses=documented_responses(ProgramList, cacheable=True, authenticated=False))
     def list_programs() -> Response[str]:
         return respond(programs.list_programs)
 
-    @router.get("/v1/programs/<program_id>", responses=documented_responses(Program, cacheable=True))
-    def get_program(program_id: Annotated[str, Path(max_length=80)]) -> Response[str]:
+    @router.get(
+        "/v1/programs/<program_id>",
+        responses=documented_responses(Program, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
+    )
+    def get_program(program_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
         return respond(partial(programs.get_program, program_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import (
@@ -43,16 +44,59 @@ def problem_response(
     )
 
 
-def documented_responses(model: type[BaseModel], *, cacheable: bool = False) -> dict[int, OpenAPIResponse]:
-    """OpenAPI responses of a route: its model on 200, and the problems every route may answer."""
+class GatewayMessage(BaseModel):
+    """What API Gateway itself answers (its JWT authorizer, its throttling): not a problem document."""
+
+    message: str
+
+
+_PROBLEM_DESCRIPTIONS: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "Invalid request: `errors` names each field (never repeating its value)",
+    HTTPStatus.NOT_FOUND: "No such resource",
+    HTTPStatus.CONFLICT: "A conflict: records changed since the last pull (`conflicts`), the account was erased "
+    "since (`type` ends in account-erased: pull again), or the same Idempotency-Key is still in progress",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Over a documented size or count limit",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not application/json",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "The Idempotency-Key was already used with another body",
+    HTTPStatus.SERVICE_UNAVAILABLE: "Busy (storage contention, or the account is being erased): retry after "
+    "Retry-After seconds",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "Something went wrong on our side",
+}
+_RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+
+
+def documented_responses(
+    model: type[BaseModel] | None,
+    *problems: HTTPStatus,
+    cacheable: bool = False,
+    authenticated: bool = True,
+) -> dict[int, OpenAPIResponse]:
+    """Every status a route can answer: its model on 200 (or 204 with no body when model is None), the
+    problems it can raise, 400 and 500 (any route), and API Gateway's own 401 (JWT) and 429 (throttling)."""
     problem_content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
         PROBLEM_CONTENT_TYPE: {"model": Problem}
     }
-    responses: dict[int, OpenAPIResponse] = {
-        200: {"description": "OK", "content": {"application/json": {"model": model}}},
-        400: {"description": "Invalid request; `errors` names each field", "content": problem_content},
-        404: {"description": "Not found", "content": problem_content},
+    gateway_content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+        "application/json": {"model": GatewayMessage}
     }
+    responses: dict[int, OpenAPIResponse] = (
+        {200: {"description": "OK", "content": {"application/json": {"model": model}}}}
+        if model is not None
+        else {204: {"description": "Done (no body)"}}
+    )
     if cacheable:
         responses[304] = {"description": "Not modified: the ETag in If-None-Match still matches"}
+    for status in sorted({HTTPStatus.BAD_REQUEST, HTTPStatus.INTERNAL_SERVER_ERROR, *problems}):
+        response: OpenAPIResponse = {"description": _PROBLEM_DESCRIPTIONS[status], "content": problem_content}
+        if status is HTTPStatus.SERVICE_UNAVAILABLE:
+            response["headers"] = _RETRY_AFTER
+        responses[status.value] = response
+    if authenticated:
+        responses[401] = {
+            "description": 'No valid token: API Gateway\'s JWT authorizer answers {"message": "Unauthorized"}',
+            "content": {**gateway_content, **problem_content},
+        }
+    responses[429] = {"description": "Throttled by API Gateway (the stage's rate limits)", "content": gateway_content}
     return responses

@@ -2,73 +2,84 @@
 
 from __future__ import annotations
 
-import re
 import traceback
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
+from selfkind.api.json_body import load_json_body
 from selfkind.api.problems import problem_response
-from selfkind.api.routes import API_ROUTES, allowed_methods
+from selfkind.api.routes import allowed_methods, path_parameter_names
+from selfkind.api.validation import field_errors, reject_lone_surrogates, reject_unknown_query_parameters
 from selfkind.models.exceptions import (
+    AccountErasedError,
     ConflictError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
     RequestInProgressError,
+    ServiceBusyError,
     SyncConflictError,
     UnauthenticatedError,
 )
 from selfkind.models.problem import Conflict, FieldError
 from selfkind.observability import emit_counts
 
-_FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-
-def _field_errors(error: RequestValidationError) -> list[FieldError]:
-    # Only the location, the field's path and pydantic's message: never the input, which may be private
-    # text. A path part that is not a plain name (a map key the client chose) is not echoed either.
-    field_errors = []
-    for item in error.errors():
-        location, *path = item.get("loc", ()) or ("request",)
-        if item.get("type") == "json_invalid":
-            path = []  # the position in the text is no field name
-        parts = [str(part) if isinstance(part, int) or _FIELD_NAME.match(str(part)) else "*" for part in path]
-        field_errors.append(FieldError(location=str(location), field=".".join(parts), message=item["msg"]))
-    return field_errors
-
-
-def _reject_unknown_query_parameters(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """A misspelt filter must not silently return everything."""
-    route = app.context["_route"]
-    if (route.method, route.openapi_path) in API_ROUTES:
-        declared = {param.alias for param in route.dependant.query_params}
-        for name in app.current_event.query_string_parameters or {}:
-            if name not in declared:
-                raise InvalidInputError.single("query", name, "is not a parameter of this endpoint")
-    return next_middleware(app)
+def _media_type(event: BaseProxyEvent) -> str:
+    return (event.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
 def _has_non_json_body(event: APIGatewayProxyEventV2) -> bool:
     # No content type counts as JSON, as Powertools reads it.
-    media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    return bool(event.body) and media_type not in ("", "application/json")
+    return bool(event.body) and _media_type(event) not in ("", "application/json")
+
+
+class _DecodedPathEvent(APIGatewayProxyEventV2):
+    @property
+    def path(self) -> str:
+        # API Gateway matches routes on the path decoded once, and hands path parameters over decoded;
+        # Powertools matches on rawPath as sent, which would give the handler `a%3A` for the id `a:`.
+        return unquote(super().path)
+
+
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
+        # Every body this API takes is JSON: anything else is a 415 before any parser sees it (Powertools
+        # would parse forms and multipart, and a multipart type without a boundary raises).
+        if _media_type(app.current_event) not in ("", "application/json"):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[])
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
+class _Resolver(APIGatewayHttpResolver):
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True, json_body_deserializer=load_json_body)
+        self._request_validation_middleware = _JsonBodiesOnly()  # type: ignore[no-untyped-call]
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
+        return _DecodedPathEvent(event, self._json_body_deserializer)
 
 
 def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_reject_unknown_query_parameters])
+    app = _Resolver()
+    # Both run after Powertools' request validation, over the validated values.
+    app.use(middlewares=[reject_unknown_query_parameters, reject_lone_surrogates])
 
     def client_error(response: Response[str], problem: str) -> Response[str]:
         # The kind of problem is a dimension (bounded: one value per handler here), never the name.
@@ -81,6 +92,18 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
             "unsupported-media-type",
         )
 
+    def invalid(errors: list[FieldError]) -> Response[str]:
+        # One shape for every invalid input: the detail says each field and what is wrong with it.
+        described = "; ".join(
+            " ".join(part for part in (item.location, item.field, item.message) if part) for item in errors
+        )
+        return client_error(
+            problem_response(
+                HTTPStatus.BAD_REQUEST, f"Invalid request: {described}.", problem_type="invalid-request", errors=errors
+            ),
+            "invalid-request",
+        )
+
     @app.exception_handler(RequestUnsupportedContentType)
     def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
         return not_json()
@@ -89,29 +112,15 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     def invalid_request(error: RequestValidationError) -> Response[str]:
         if _has_non_json_body(app.current_event):  # e.g. a form body read as fields: say what is wrong
             return not_json()
-        field_errors = _field_errors(error)
-        named = ", ".join(f"{item.location} '{item.field}'" for item in field_errors)
-        return client_error(
-            problem_response(
-                HTTPStatus.BAD_REQUEST,
-                f"Invalid {named}.",
-                problem_type="invalid-request",
-                errors=field_errors,
-            ),
-            "invalid-request",
-        )
+        return invalid(field_errors(error, app))
 
     @app.exception_handler(InvalidInputError)
     def invalid_input(error: InvalidInputError) -> Response[str]:
-        return client_error(
-            problem_response(
-                HTTPStatus.BAD_REQUEST,
-                f"Invalid {error}.",
-                problem_type="invalid-request",
-                errors=[FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues],
-            ),
-            "invalid-request",
-        )
+        return invalid([FieldError(location=i.location, field=i.field, message=i.message) for i in error.issues])
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_utf8(_: UnicodeDecodeError) -> Response[str]:
+        return invalid([FieldError(location="body", field="", message="is not UTF-8 text")])
 
     @app.exception_handler(NotFoundError)
     def resource_not_found(error: NotFoundError) -> Response[str]:
@@ -120,6 +129,22 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     @app.exception_handler(ConflictError)
     def conflict(error: ConflictError) -> Response[str]:
         return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"), "conflict")
+
+    @app.exception_handler(AccountErasedError)
+    def account_erased(error: AccountErasedError) -> Response[str]:
+        return client_error(
+            problem_response(HTTPStatus.CONFLICT, str(error), problem_type="account-erased"), "account-erased"
+        )
+
+    @app.exception_handler(ServiceBusyError)
+    def busy(error: ServiceBusyError) -> Response[str]:
+        metrics.add_metric(name="ServiceBusy", unit=MetricUnit.Count, value=1)
+        return problem_response(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            str(error),
+            problem_type="busy",
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        )
 
     @app.exception_handler(SyncConflictError)
     def sync_conflict(error: SyncConflictError) -> Response[str]:
@@ -164,11 +189,19 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     def route_not_found(_: RouteNotFoundError) -> Response[str]:
         path = app.current_event.path
         allowed = allowed_methods(path)
+        method = app.current_event.http_method.upper()
+        if method in allowed:  # the route is there: Powertools could not route a parameter's characters
+            return invalid(
+                [
+                    FieldError(location="path", field=name, message="has characters an id never has")
+                    for name in path_parameter_names(method, path)
+                ]
+            )
         if allowed:
             return client_error(
                 problem_response(
                     HTTPStatus.METHOD_NOT_ALLOWED,
-                    f"{app.current_event.http_method} is not allowed here; use {', '.join(allowed)}.",
+                    f"This method is not allowed here; use {', '.join(allowed)}.",
                     headers={"Allow": ", ".join(allowed)},
                 ),
                 "method-not-allowed",

@@ -41,6 +41,15 @@ def _compiled_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES)
 
 
+def path_parameter_names(method: str, path: str) -> list[str]:
+    """The path parameters of the route serving this method at this concrete path (none if no route)."""
+    for route_method, template in API_ROUTES:
+        pattern = re.sub(r"\{[^/}]+\}", "[^/]+", template)
+        if route_method == method and re.fullmatch(pattern, path):
+            return re.findall(r"\{([^/}]+)\}", template)
+    return []
+
+
 def allowed_methods(path: str) -> list[str]:
     """The methods the API serves at this concrete path; empty when the path is unknown."""
     return sorted({method for method, pattern in _compiled_routes() if pattern.match(path)})

@@ -1,26 +1,103 @@
-"""The devices aggregate: where a user's reminders are pushed."""
+"""The devices aggregate: where a user's reminders are pushed, at most MAX_DEVICES of them.
+
+Items (pk = USER#<sub>):
+  DEVICE#<id>       doc (JSON), expires_at     a device; the TTL removes one nobody refreshed for 270 days
+  ROSTER#DEVICES    version                    bumped by every registration, so two registrations that
+                                               read the same devices cannot both commit (the limit holds)
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from botocore.exceptions import ClientError
+
+from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors
-from selfkind.data.keys import DEVICE_PREFIX, device_sk
+from selfkind.data.keys import DEVICE_PREFIX, DEVICE_ROSTER_SK, device_sk
+from selfkind.domain.reminders import DeviceRoster
+from selfkind.models.exceptions import RosterChangedError
 from selfkind.models.reminders import DEVICE_STALE_DAYS, StoredDevice
 
 
+def _expires_at(device: StoredDevice) -> str:
+    return str(int((device.refreshed_at + timedelta(days=DEVICE_STALE_DAYS)).timestamp()))
+
+
 class DeviceRepository(Repository):
-    def put(self, user_id: str, device: StoredDevice) -> None:
-        # The TTL removes a device nobody refreshed for 270 days; list() hides it before that happens.
-        expires_at = int((device.refreshed_at + timedelta(days=DEVICE_STALE_DAYS)).timestamp())
-        self.client.put_item(
-            TableName=self._table_name,
-            Item={
-                **self._key(user_id, device_sk(device.device_id)),
-                "doc": {"S": device.model_dump_json()},
-                "expires_at": {"N": str(expires_at)},
-            },
+    def roster(self, user_id: str) -> DeviceRoster:
+        """Every stored device (stale ones too: they count until the TTL removes them) and the version."""
+        response = self.client.get_item(
+            TableName=self._table_name, Key=self._key(user_id, DEVICE_ROSTER_SK), ConsistentRead=True
         )
+        version = int(response.get("Item", {}).get("version", {}).get("N", "0"))
+        devices = [
+            StoredDevice.model_validate_json(item["doc"]["S"])
+            for item in self._items_with_prefix(user_id, DEVICE_PREFIX)
+        ]
+        return DeviceRoster(devices=devices, version=version)
+
+    def register(self, user_id: str, device: StoredDevice, roster: DeviceRoster, evicted: list[StoredDevice]) -> None:
+        """Stores the device and removes the evicted ones, in one transaction: only if the roster is still
+        the one read (RosterChangedError otherwise) and no erasure began (selfkind.data.erasure)."""
+        values: dict[str, Any] = {":next": {"N": str(roster.version + 1)}}
+        if roster.version:
+            condition = "version = :version"
+            values[":version"] = {"N": str(roster.version)}
+        else:
+            condition = "attribute_not_exists(version)"
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table_name, "Item": self._item(user_id, device)}},
+            {
+                "Update": {
+                    "TableName": self._table_name,
+                    "Key": self._key(user_id, DEVICE_ROSTER_SK),
+                    "UpdateExpression": "SET version = :next",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+        ]
+        for old in evicted:  # only as read: a device refreshed meanwhile is not the oldest any more
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table_name,
+                        "Key": self._key(user_id, device_sk(old.device_id)),
+                        "ConditionExpression": "expires_at = :seen",
+                        "ExpressionAttributeValues": {":seen": {"N": _expires_at(old)}},
+                    }
+                }
+            )
+        try:
+            erasure.guarded_write(self.client, self._table_name, user_id, items)
+        except ClientError as error:
+            reasons = erasure.cancellation_reasons(error)
+            if any(reason in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
+                raise RosterChangedError from error
+            raise
+
+    def put(self, user_id: str, device: StoredDevice) -> None:
+        """Stores a device as given, without the device limit (the API registers through register())."""
+        roster_bump = {
+            "Update": {
+                "TableName": self._table_name,
+                "Key": self._key(user_id, DEVICE_ROSTER_SK),
+                "UpdateExpression": "ADD version :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+        put = {"Put": {"TableName": self._table_name, "Item": self._item(user_id, device)}}
+        erasure.guarded_write(self.client, self._table_name, user_id, [put, roster_bump])
+
+    def _item(self, user_id: str, device: StoredDevice) -> dict[str, Any]:
+        # The TTL removes a device nobody refreshed for 270 days; list() hides it before that happens.
+        return {
+            **self._key(user_id, device_sk(device.device_id)),
+            "doc": {"S": device.model_dump_json()},
+            "expires_at": {"N": _expires_at(device)},
+        }
 
     def list(self, user_id: str, now: datetime) -> list[StoredDevice]:
         stale_before = now - timedelta(days=DEVICE_STALE_DAYS)

@@ -8,6 +8,8 @@ lease_owner and lease_until (while an attempt holds it), sent_at, opened_at, exp
 - A claim is a lease, not a final state: once it has expired without the record saying sent (the
   attempt crashed or timed out), the next attempt takes it over and sends to the devices not reached.
 - An attempt records its end only while the lease is still its own.
+- Claims and completions carry the user's erasure epoch check (selfkind.data.erasure): a send racing
+  `DELETE /v1/me` writes nothing once the erasure began.
 Many claims and completions go in one transaction (a part per occurrence); DynamoDB refuses a
 transaction naming an item twice, so the same user's occurrences go in successive rounds.
 """
@@ -20,10 +22,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors, iso_utc
 from selfkind.data.keys import NOTIFICATION_PREFIX, day_count_sk, notification_sk, user_from_pk
 from selfkind.data.profile_repository import engagement_sent_action
 from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
 
 NOTIFICATION_RETENTION_DAYS = 90
@@ -77,9 +81,13 @@ class NotificationRepository(Repository):
         for batch in _rounds(requests, lambda request: request.user_id):
             parts = [self._claim_actions(request, lease, now) for request in batch]
 
-            def refused(part: int, action: int, batch: list[ClaimRequest] = batch) -> None:
-                # The record changed since it was read (another attempt), or the day is full.
-                results[batch[part].record.notification_id] = Claim.BUSY if action == 0 else Claim.DAILY_CAP
+            def refused(part: int, action: int, batch: list[ClaimRequest] = batch, parts: list[Any] = parts) -> None:
+                # The record changed since it was read (another attempt), the day is full, or the user was
+                # erased (the epoch check, always the last action).
+                reason = (
+                    Claim.ERASED if action == len(parts[part]) - 1 else Claim.BUSY if action == 0 else Claim.DAILY_CAP
+                )
+                results[batch[part].record.notification_id] = reason
 
             self._transact_each(parts, refused)
             for request in batch:
@@ -114,7 +122,7 @@ class NotificationRepository(Repository):
                     "ExpressionAttributeValues": values,
                 }
             }
-            return [claim, self._count_action(request, now)]
+            return [claim, self._count_action(request, now), self._epoch_check(request.user_id, request.epoch, now)]
         # Taking over: only if nothing changed since it was read (the same status and the same lease).
         values[":seen_status"] = {"S": previous.record.status}
         condition = "#status = :seen_status AND "
@@ -133,8 +141,12 @@ class NotificationRepository(Repository):
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": values,
                 }
-            }
+            },
+            self._epoch_check(request.user_id, request.epoch, now),
         ]
+
+    def _epoch_check(self, user_id: str, epoch: ErasureEpoch, now: datetime) -> dict[str, Any]:
+        return erasure.condition_check(self._table_name, user_id, epoch, now)
 
     def _count_action(self, request: ClaimRequest, now: datetime) -> dict[str, Any]:
         return {
@@ -183,6 +195,7 @@ class NotificationRepository(Repository):
         ]
         if completion.engagement is not None:
             actions.append(engagement_sent_action(self._table_name, completion.user_id, completion.engagement))
+        actions.append(self._epoch_check(completion.user_id, completion.epoch, now))
         return actions
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool:
@@ -202,4 +215,6 @@ class NotificationRepository(Repository):
         return True
 
     def list(self, user_id: str) -> list[NotificationRecord]:
-        return [_record(item) for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX)]
+        # An item without its record is what an unconditional status write leaves when it lands after an
+        # erasure deleted the notification: no notification of the user's, so not shown.
+        return [_record(item) for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX) if "doc" in item]

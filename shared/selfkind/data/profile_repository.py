@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors
 from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK, user_from_pk, user_pk
 from selfkind.domain.ports import Profile
@@ -46,9 +47,10 @@ class ProfileRepository(Repository):
         return _settings(response.get("Item"))
 
     def put_settings(self, user_id: str, settings: Settings) -> None:
-        self.client.put_item(
-            TableName=self._table_name,
-            Item={**self._key(user_id, SETTINGS_SK), "doc": {"S": settings.model_dump_json()}},
+        """Only while no erasure of the user began since this write started (selfkind.data.erasure)."""
+        item = {**self._key(user_id, SETTINGS_SK), "doc": {"S": settings.model_dump_json()}}
+        erasure.guarded_write(
+            self.client, self._table_name, user_id, [{"Put": {"TableName": self._table_name, "Item": item}}]
         )
 
     def get_engagement(self, user_id: str) -> Engagement:

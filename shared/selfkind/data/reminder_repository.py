@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors, iso_utc
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
 from selfkind.domain.ports import Advance, DueReminder
@@ -64,7 +65,9 @@ class ReminderRepository(Repository):
         self._shards = shards
 
     def put(self, user_id: str, reminder: StoredReminder) -> None:
-        self.client.put_item(TableName=self._table_name, Item=reminder_item(user_id, reminder, self._shards))
+        """Only while no erasure of the user began since this write started (selfkind.data.erasure)."""
+        item = {"Put": {"TableName": self._table_name, "Item": reminder_item(user_id, reminder, self._shards)}}
+        erasure.guarded_write(self.client, self._table_name, user_id, [item])
 
     def get(self, user_id: str, reminder_id: str) -> StoredReminder | None:
         response = self.client.get_item(

@@ -1,7 +1,9 @@
 """The sync aggregate in DynamoDB: a user's records (and tombstones) and their sequence head.
 
 Items (pk = USER#<sub>):
-  SYNC#HEAD             head_seq, day_seqs (JSON)       the committed sequence
+  SYNC#HEAD             head_seq, day_seqs (JSON),      the committed sequence, and the erasure epoch
+                        erasures, erased_seq,           (selfkind.data.erasure)
+                        erasing_until
   REC#<table>#<id>      seq, created_seq, created_base,  a record; seq is the LSI by_seq's sort key,
                         tbl, rid, data (JSON) |          so changes are read in sequence order
                         deleted, expires_at
@@ -10,30 +12,52 @@ Items (pk = USER#<sub>):
 from __future__ import annotations
 
 import json
+import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from selfkind.data import erasure
 from selfkind.data.base import Repository
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
-from selfkind.models.exceptions import HeadMovedError, SyncConflictError
+from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
 from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
 
 if TYPE_CHECKING:
-    pass
+    from types_boto3_dynamodb import DynamoDBClient
 
 _BATCH_GET_LIMIT = 100
 _UNPROCESSED_RETRIES = 6
+# A transaction DynamoDB cancelled for contention or throttling is retried with full jitter (about 1.5 s
+# at most in all), then the client is told to come back: 503 with Retry-After, never a 409.
+CONTENTION_ATTEMPTS = 5
+_BACKOFF_BASE_SECONDS = 0.05
+_BACKOFF_CAP_SECONDS = 0.8
+RETRY_AFTER_SECONDS = 1
+_CONTENTION_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+# Left after botocore's own retries (standard mode), or never retried by it.
+_THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
 
 
 def _head_from_item(item: dict[str, Any] | None) -> SyncHead:
-    if not item:
-        return SyncHead(seq=INITIAL_SEQ, exists=False)
-    return SyncHead(seq=int(item["head_seq"]["N"]), exists=True, day_seqs=json.loads(item["day_seqs"]["S"]))
+    epoch = erasure.epoch_from_item(item)
+    if not item or "head_seq" not in item:
+        return SyncHead(seq=INITIAL_SEQ, exists=bool(item), epoch=epoch)
+    return SyncHead(
+        seq=int(item["head_seq"]["N"]), exists=True, day_seqs=json.loads(item["day_seqs"]["S"]), epoch=epoch
+    )
 
 
 def _record_from_item(item: dict[str, Any]) -> StoredRecord:
@@ -68,6 +92,18 @@ def record_item(pk: str, write: RecordWrite, expires_at: str) -> dict[str, Any]:
 
 
 class SyncRepository(Repository):
+    def __init__(
+        self,
+        table_name: str,
+        client: DynamoDBClient | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        super().__init__(table_name, client)
+        self._sleep = sleep
+        self._jitter = jitter
+
     def read_head(self, user_id: str) -> SyncHead:
         response = self.client.get_item(
             TableName=self._table_name,
@@ -107,39 +143,66 @@ class SyncRepository(Repository):
     def commit(
         self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
     ) -> None:
-        """One transaction: the records, each conditioned on the version read, and the head."""
+        """One transaction: the records, each conditioned on the version read, and the head, conditioned on
+        the sequence read and on no erasure running. Contention and throttling are retried here."""
         pk = user_pk(user_id)
         expires_at = str(int((now + timedelta(days=TOMBSTONE_DAYS)).timestamp()))
         items: list[dict[str, Any]] = [self._put_record(record_item(pk, write, expires_at), write) for write in writes]
-        items.append(
-            {
-                "Update": {
-                    "TableName": self._table_name,
-                    "Key": {"pk": {"S": pk}, "sk": {"S": SYNC_HEAD_SK}},
-                    "UpdateExpression": "SET head_seq = :new, day_seqs = :days",
-                    "ConditionExpression": "head_seq = :old" if head.exists else "attribute_not_exists(pk)",
-                    "ExpressionAttributeValues": {
-                        ":new": {"N": str(new_head.seq)},
-                        ":days": {"S": json.dumps(new_head.day_seqs, sort_keys=True)},
-                        **({":old": {"N": str(head.seq)}} if head.exists else {}),
-                    },
-                }
+        items.append(self._head_update(pk, head, new_head, now))
+        for attempt in range(CONTENTION_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            except ClientError as error:
+                if not self._contended(error, writes):
+                    raise
+                if attempt + 1 < CONTENTION_ATTEMPTS:
+                    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)
+                    self._sleep(self._jitter(0, ceiling))
+                continue
+            return
+        raise ServiceBusyError("The journal's storage is busy; try again shortly.", RETRY_AFTER_SECONDS)
+
+    def _head_update(self, pk: str, head: SyncHead, new_head: SyncHead, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":new": {"N": str(new_head.seq)},
+            ":days": {"S": json.dumps(new_head.day_seqs, sort_keys=True)},
+            ":now": {"N": str(now.timestamp())},
+        }
+        if head.exists:
+            # The erasure moves head_seq too, so a push read before an erasure can never commit after it.
+            condition = "head_seq = :old"
+            values[":old"] = {"N": str(head.seq)}
+        else:
+            condition = "attribute_not_exists(head_seq)"
+        return {
+            "Update": {
+                "TableName": self._table_name,
+                "Key": {"pk": {"S": pk}, "sk": {"S": SYNC_HEAD_SK}},
+                "UpdateExpression": "SET head_seq = :new, day_seqs = :days",
+                "ConditionExpression": f"{condition} AND (attribute_not_exists(erasing_until) OR erasing_until < :now)",
+                "ExpressionAttributeValues": values,
             }
-        )
-        try:
-            self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            conflicting = [
-                (write.change.table, write.change.record_id)
-                for write, code in zip(writes, reasons, strict=False)
-                if code == "ConditionalCheckFailed"
-            ]
-            if conflicting:
-                raise SyncConflictError(conflicting) from error
-            raise HeadMovedError from error  # the head moved, or a concurrent transaction: retry
+        }
+
+    @staticmethod
+    def _contended(error: ClientError, writes: list[RecordWrite]) -> bool:
+        """True for contention or throttling (worth a retry); raises the domain's error for a real conflict."""
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _THROTTLING_CODES:
+            return True
+        if code != "TransactionCanceledException":
+            return False
+        reasons = erasure.cancellation_reasons(error)
+        conflicting = [
+            (write.change.table, write.change.record_id)
+            for write, reason in zip(writes, reasons, strict=False)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if conflicting:
+            raise SyncConflictError(conflicting) from error
+        if len(reasons) > len(writes) and reasons[len(writes)] == "ConditionalCheckFailed":
+            raise HeadMovedError from error  # another push, or an erasure: the domain reads the head again
+        return any(reason in _CONTENTION_REASONS for reason in reasons)
 
     def _put_record(self, item: dict[str, Any], write: RecordWrite) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table_name, "Item": item}
@@ -164,17 +227,25 @@ class SyncRepository(Repository):
             },
         )
 
-    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]:
-        yield from self._records_with_prefix(user_id, record_sk(table, ""))
+    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
+        """The table's records above `after_seq` (by default, above the last erasure)."""
+        yield from self._records_with_prefix(user_id, record_sk(table, ""), after_seq)
 
-    def all_records(self, user_id: str) -> Iterator[StoredRecord]:
-        yield from self._records_with_prefix(user_id, SYNC_RECORD_PREFIX)
+    def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
+        """Every record above `after_seq` (by default, above the last erasure)."""
+        yield from self._records_with_prefix(user_id, SYNC_RECORD_PREFIX, after_seq)
 
-    def _records_with_prefix(self, user_id: str, prefix: str) -> Iterator[StoredRecord]:
-        yield from self._query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": user_pk(user_id)}, ":prefix": {"S": prefix}},
-        )
+    def _records_with_prefix(self, user_id: str, prefix: str, after_seq: int | None) -> Iterator[StoredRecord]:
+        if after_seq is None:
+            after_seq = self.read_head(user_id).epoch.erased_seq
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": user_pk(user_id)}, ":prefix": {"S": prefix}},
+        }
+        if after_seq > 0:  # records an erasure is still deleting are not there any more
+            query["FilterExpression"] = "seq > :after"
+            query["ExpressionAttributeValues"][":after"] = {"N": str(after_seq)}
+        yield from self._query(**query)
 
     def _query(self, **query: Any) -> Iterator[StoredRecord]:
         start_key: dict[str, Any] | None = None

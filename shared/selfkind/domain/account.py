@@ -7,20 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
+from selfkind.domain.ports import NotificationStore, ProfileStore, ReminderStore
+from selfkind.domain.reminders import DeviceRegistry
 from selfkind.domain.sync import SyncStore
 from selfkind.models.account import AccountExport
+from selfkind.models.exceptions import ErasureInProgressError
 from selfkind.models.sync import SYNCED_TABLES
 
 
 class AccountEraser(Protocol):
-    def erase(self, user_id: str) -> int: ...
+    def erase(self, user_id: str, now: datetime) -> int: ...
 
 
 @dataclass(frozen=True)
 class AccountStores:
     sync: SyncStore
-    devices: DeviceStore
+    devices: DeviceRegistry
     reminders: ReminderStore
     profile: ProfileStore
     notifications: NotificationStore
@@ -28,8 +30,11 @@ class AccountStores:
 
 
 def export_account(stores: AccountStores, user_id: str, now: datetime) -> AccountExport:
+    epoch = stores.sync.read_head(user_id).epoch
+    if epoch.erasing(now):  # half erased: come back when it is all gone
+        raise ErasureInProgressError(epoch.retry_after_seconds(now))
     tables: dict[str, list[dict[str, object]]] = {table: [] for table in SYNCED_TABLES}
-    for record in stores.sync.all_records(user_id):
+    for record in stores.sync.all_records(user_id, after_seq=epoch.erased_seq):
         if record.data is not None:
             tables[record.table].append(json.loads(record.data))
     return AccountExport(
@@ -43,6 +48,7 @@ def export_account(stores: AccountStores, user_id: str, now: datetime) -> Accoun
     )
 
 
-def erase_account(eraser: AccountEraser, user_id: str) -> int:
-    """Everything under the user's partition: synced records, devices, reminders, settings, notifications."""
-    return eraser.erase(user_id)
+def erase_account(eraser: AccountEraser, user_id: str, now: datetime) -> int:
+    """Everything under the user's partition: synced records, devices, reminders, settings, notifications;
+    no write of a request still in flight survives it."""
+    return eraser.erase(user_id, now)

@@ -30,6 +30,7 @@ from selfkind.domain.ports import (
     Completion,
     CredentialsUnavailableError,
     DeviceStore,
+    EpochStore,
     Lease,
     NotificationState,
     NotificationStore,
@@ -50,6 +51,7 @@ from selfkind.domain.reminder_content import (
 )
 from selfkind.domain.reminders import pacing_for
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
     MAX_DEVICES_PER_USER,
@@ -75,6 +77,7 @@ class Skip(StrEnum):
     NO_DEVICE = "no_device"
     DAILY_CAP = "daily_cap"
     DUPLICATE = "duplicate"
+    ERASED = "erased"  # the account is being (or was just) erased: there is nobody to remind
 
 
 class Status(StrEnum):
@@ -95,11 +98,12 @@ class Outcome:
 class SyncedRecords(Protocol):
     """The part of the sync store the sender reads: a user's own affirmations."""
 
-    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]: ...
+    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
 
 
 @dataclass(frozen=True)
 class Stores:
+    epochs: EpochStore
     reminders: ReminderStore
     devices: DeviceStore
     profile: ProfileStore
@@ -184,6 +188,7 @@ def _retry_all(items: Sequence[_Due], report: BatchReport, reason: str) -> None:
 
 @dataclass
 class _Loaded:
+    epochs: dict[str, ErasureEpoch]
     reminders: dict[tuple[str, str], StoredReminder]
     profiles: dict[str, Profile]
     records: dict[tuple[str, str], NotificationState]
@@ -194,14 +199,17 @@ class _Loaded:
 
 def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
     users = sorted({item.due.user_id for item in live})
+    # The epochs first: an erasure that begins after this read cancels every write decided on what follows.
+    epochs = stores.epochs.get_many(users)
     reminders = stores.reminders.get_many(sorted({(i.due.user_id, i.due.reminder_id) for i in live}))
     affirmation_users = sorted(
         {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.AFFIRMATION}
     )
     with ThreadPoolExecutor(_LOAD_CONCURRENCY, thread_name_prefix="load") as pool:
         devices = pool.map(lambda user: stores.devices.list(user, now), users)
-        own = pool.map(lambda user: _own_affirmations(stores.sync, user), affirmation_users)
+        own = pool.map(lambda user: _own_affirmations(stores.sync, user, epochs[user]), affirmation_users)
         loaded = _Loaded(
+            epochs=epochs,
             reminders=reminders,
             profiles=stores.profile.get_many(users),
             records=stores.notifications.get_many(sorted({(i.due.user_id, i.due.notification_id) for i in live})),
@@ -212,9 +220,9 @@ def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
     return loaded
 
 
-def _own_affirmations(sync: SyncedRecords, user_id: str) -> list[OwnAffirmation]:
+def _own_affirmations(sync: SyncedRecords, user_id: str, epoch: ErasureEpoch) -> list[OwnAffirmation]:
     own = []
-    for record in sync.records_of_table(user_id, "affirmations"):
+    for record in sync.records_of_table(user_id, "affirmations", after_seq=epoch.erased_seq):
         if record.data is not None:
             columns = json.loads(record.data)
             if columns.get("is_active"):
@@ -226,7 +234,7 @@ def _decide(item: _Due, loaded: _Loaded, now: datetime, report: BatchReport) -> 
     """The occurrence's candidate for claiming, or None with its outcome reported."""
     due = item.due
     reminder = loaded.reminders.get((due.user_id, due.reminder_id))
-    skip = _skip_reason(due, reminder, loaded)
+    skip = _skip_reason(due, reminder, loaded, now)
     previous = loaded.records.get((due.user_id, due.notification_id))
     if skip is None and previous is not None:
         if previous.record.status in (NotificationStatus.SENT, NotificationStatus.FAILED):
@@ -249,11 +257,13 @@ def _decide(item: _Due, loaded: _Loaded, now: datetime, report: BatchReport) -> 
     )
     settings = loaded.profiles[due.user_id].settings
     day = local_date(due.occurrence, ZoneInfo(reminder.timezone)).isoformat()
-    request = ClaimRequest(due.user_id, record, previous, day, settings.max_per_day)
+    request = ClaimRequest(due.user_id, record, previous, day, settings.max_per_day, loaded.epochs[due.user_id])
     return _Candidate(item, reminder, targets[:MAX_DEVICES_PER_USER], previous, request)
 
 
-def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _Loaded) -> Skip | None:
+def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _Loaded, now: datetime) -> Skip | None:
+    if loaded.epochs[due.user_id].erasing(now):
+        return Skip.ERASED
     if reminder is None or not reminder.enabled:
         return Skip.DISABLED
     profile = loaded.profiles[due.user_id]
@@ -313,6 +323,8 @@ def _claim_send_record(
         claim = claims[candidate.request.record.notification_id]
         if claim is Claim.DAILY_CAP:
             report.add(candidate.item.message_id, Outcome(Status.SKIPPED, Skip.DAILY_CAP))
+        elif claim is Claim.ERASED:
+            report.add(candidate.item.message_id, Outcome(Status.SKIPPED, Skip.ERASED))
         elif claim is Claim.BUSY:
             report.add(candidate.item.message_id, Outcome(Status.RETRY, "busy"))
     pushes = {c.request.record.notification_id: _pushes(c, messages[c.request.record.notification_id]) for c in claimed}
@@ -325,7 +337,9 @@ def _with_content(request: ClaimRequest, data: Mapping[str, str]) -> ClaimReques
     record = request.record.model_copy(
         update={"affirmation_id": data.get("affirmation_id"), "exercise_id": data.get("exercise_id")}
     )
-    return ClaimRequest(request.user_id, record, request.previous, request.local_day, request.max_per_day)
+    return ClaimRequest(
+        request.user_id, record, request.previous, request.local_day, request.max_per_day, request.epoch
+    )
 
 
 def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
@@ -395,8 +409,9 @@ def _record(
         )
         first = claims[nid] is Claim.CLAIMED
         engagement = _sent_engagement(loaded, candidate) if first and (delivered or retry) else None
+        user = candidate.item.due.user_id
         completions.append(
-            Completion(candidate.item.due.user_id, nid, status.value, delivered[:MAX_DEVICES_PER_USER], engagement)
+            Completion(user, nid, status.value, delivered[:MAX_DEVICES_PER_USER], engagement, loaded.epochs[user])
         )
         outcomes.append((candidate, status, gone))
     try:

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import (
     Engagement,
     NotificationRecord,
@@ -117,6 +118,7 @@ class Claim(StrEnum):
     DUPLICATE = "duplicate"  # sent, or failed for good, already
     BUSY = "busy"  # another attempt holds a live lease, or changed it since it was read: look again later
     DAILY_CAP = "daily_cap"
+    ERASED = "erased"  # the user's account was erased since the epoch was read: nothing was written
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ class ClaimRequest:
     previous: NotificationState | None  # as read before claiming; None when there was no record
     local_day: str
     max_per_day: int
+    epoch: ErasureEpoch  # the user's, read before anything the claim decided on
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,13 @@ class Completion:
     status: str  # NotificationStatus
     delivered: list[str]  # device ids that have it, this attempt and earlier ones
     engagement: Engagement | None  # the rotation and last-sent times after this send; None: unchanged
+    epoch: ErasureEpoch
+
+
+class EpochStore(Protocol):
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, ErasureEpoch]:
+        """Each user's erasure epoch (selfkind.data.erasure): what the sender's writes condition on."""
+        ...
 
 
 class NotificationStore(Protocol):
@@ -162,12 +172,13 @@ class NotificationStore(Protocol):
 
     def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
         """Claims each occurrence (by notification id) under the lease; the first claim also counts it
-        against the user's day, in one transaction, so the cap holds whatever the retries."""
+        against the user's day, in one transaction, so the cap holds whatever the retries; and only
+        while the user's erasure epoch is the one read (else ERASED, nothing written)."""
         ...
 
     def complete_many(self, completions: Sequence[Completion], lease: Lease, now: datetime) -> set[str]:
-        """Records each attempt's end, only while the lease is still this attempt's; returns the
-        notification ids whose record could not be written (lease lost, or the user erased)."""
+        """Records each attempt's end, only while the lease is still this attempt's and the epoch the one
+        read; returns the notification ids whose record could not be written (lease lost, or erased)."""
         ...
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool: ...

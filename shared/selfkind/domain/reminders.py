@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
 from selfkind.domain.schedule import next_occurrence
-from selfkind.models.exceptions import InvalidInputError, NotFoundError
+from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
 from selfkind.models.reminders import (
     WEEKDAYS,
     Device,
@@ -26,6 +28,23 @@ from selfkind.models.reminders import (
 
 EVERY_OTHER_DAY_AFTER = 3  # unopened notifications in a row
 WEEKLY_AFTER = 7
+MAX_DEVICES = 10  # per user: registering another evicts the one refreshed longest ago
+_REGISTRATION_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DeviceRoster:
+    devices: list[StoredDevice]  # every stored device, stale ones too
+    version: int
+
+
+class DeviceRegistry(DeviceStore, Protocol):
+    """The devices as registration sees them: the whole roster, replaced only as it was read."""
+
+    def roster(self, user_id: str) -> DeviceRoster: ...
+    def register(
+        self, user_id: str, device: StoredDevice, roster: DeviceRoster, evicted: list[StoredDevice]
+    ) -> None: ...
 
 
 def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
@@ -34,14 +53,28 @@ def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
     return Pacing.WEEKLY if engagement.unopened_streak >= WEEKLY_AFTER else Pacing.EVERY_OTHER_DAY
 
 
+def devices_to_evict(stored: list[StoredDevice], device_id: str, limit: int = MAX_DEVICES) -> list[StoredDevice]:
+    """The devices to remove so that registering `device_id` leaves at most `limit`: the ones refreshed
+    longest ago. Registering a device again only refreshes it."""
+    others = [device for device in stored if device.device_id != device_id]
+    excess = len(others) + 1 - limit
+    return sorted(others, key=lambda device: device.refreshed_at)[: max(0, excess)]
+
+
 def register_device(
-    devices: DeviceStore, user_id: str, device_id: str, registration: DeviceRegistration, now: datetime
+    devices: DeviceRegistry, user_id: str, device_id: str, registration: DeviceRegistration, now: datetime
 ) -> Device:
     if not registration.token and not registration.fid:
         raise InvalidInputError.single("body", "token", "at least one of token or fid is required")
     device = StoredDevice(device_id=device_id, refreshed_at=now, **registration.model_dump())
-    devices.put(user_id, device)
-    return device.public()
+    for _ in range(_REGISTRATION_ATTEMPTS):
+        roster = devices.roster(user_id)
+        try:
+            devices.register(user_id, device, roster, devices_to_evict(roster.devices, device_id))
+        except RosterChangedError:
+            continue  # another registration of this user committed first: read the devices again
+        return device.public()
+    raise ServiceBusyError("The devices are being registered from elsewhere; try again shortly.", 1)
 
 
 def list_devices(devices: DeviceStore, user_id: str, now: datetime) -> DeviceList:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from selfkind.models.exceptions import ConflictError, HeadMovedError, SyncConflictError
+from selfkind.models.exceptions import (
+    AccountErasedError,
+    ConflictError,
+    ErasureInProgressError,
+    HeadMovedError,
+    ServiceBusyError,
+    SyncConflictError,
+)
 from selfkind.models.sync import (
     PULL_PAGE_BUDGET_BYTES,
     TOMBSTONE_DAYS,
@@ -56,9 +63,9 @@ class SyncStore(Protocol):
 
     def changes_between(self, user_id: str, after_seq: int, upto_seq: int) -> Iterator[StoredRecord]: ...
 
-    def records_of_table(self, user_id: str, table: str) -> Iterator[StoredRecord]: ...
+    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
 
-    def all_records(self, user_id: str) -> Iterator[StoredRecord]: ...
+    def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
 
 
 # --- pull ---------------------------------------------------------------------------------------
@@ -72,22 +79,25 @@ def tombstone_horizon(head: SyncHead, now: datetime) -> int:
 
 def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
     head = store.read_head(request.user_id)  # read first: the page never goes past a committed head
+    floor = head.epoch.erased_seq  # records at or below it were erased (or are being erased right now)
     last = request.last_pulled_at
-    replacement = last is not None and (last > head.seq or last < tombstone_horizon(head, now))
+    # A timestamp from before the last erasure, from the future, or behind expired tombstones: start over.
+    replacement = last is not None and (last > head.seq or last < max(floor, tombstone_horizon(head, now)))
     full = last is None or replacement
     after = 0 if full or last is None else last
-    page = _PageBuilder(created_after=after, include_deleted=not full)
-    complete = page.add_all(store.changes_between(request.user_id, after, head.seq))
+    page = _PageBuilder(created_after=after, start_seq=max(after, floor), include_deleted=not full)
+    complete = page.add_all(store.changes_between(request.user_id, max(after, floor), head.seq))
     if request.migration and not full:
         for table in sorted(request.migration.tables_to_resend()):
             page.add_in_full(
-                store.records_of_table(request.user_id, table), as_created=table in request.migration.tables
+                store.records_of_table(request.user_id, table, after_seq=floor),
+                as_created=table in request.migration.tables,
             )
     return page.build(timestamp=head.seq if complete else page.last_seq, has_more=not complete, replacement=replacement)
 
 
 class _PageBuilder:
-    def __init__(self, created_after: int, include_deleted: bool) -> None:
+    def __init__(self, created_after: int, start_seq: int, include_deleted: bool) -> None:
         self.created_after = created_after
         self.include_deleted = include_deleted
         self.created: dict[str, list[str]] = {}
@@ -95,13 +105,13 @@ class _PageBuilder:
         self.deleted: dict[str, list[str]] = {}
         self.seen: set[RecordKey] = set()
         self.size = 0
-        self.last_seq = created_after
+        self.last_seq = start_seq
 
     def add_all(self, records: Iterable[StoredRecord]) -> bool:
         """Adds records in sequence order until the page is full; False when it stopped early."""
         for record in records:
             cost = len(record.data) + 1 if record.data else len(record.record_id) + 3
-            if self.size + cost > PULL_PAGE_BUDGET_BYTES and self.last_seq > self.created_after:
+            if self.size + cost > PULL_PAGE_BUDGET_BYTES and self.size > 0:
                 return False
             self.size += cost
             self.last_seq = record.seq
@@ -174,11 +184,20 @@ def _advanced(head: SyncHead, new_seq: int, now: datetime) -> SyncHead:
     return SyncHead(seq=new_seq, exists=True, day_seqs=day_seqs)
 
 
+def _check_base(head: SyncHead, last_pulled_at: int, now: datetime) -> None:
+    """A push must be based on a pull of the account as it is now: not during an erasure, not from before one."""
+    if last_pulled_at < head.epoch.erased_seq:
+        raise AccountErasedError  # this device has not pulled since: its changes belong to erased data
+    if head.epoch.erasing(now):
+        raise ErasureInProgressError(head.epoch.retry_after_seconds(now))
+    if last_pulled_at > head.seq:
+        raise ConflictError("last_pulled_at is ahead of the server's sequence; pull again, then push.")
+
+
 def push(store: SyncStore, user_id: str, last_pulled_at: int, changes: list[RecordChange], now: datetime) -> None:
     keys = [(change.table, change.record_id) for change in changes]
     head, stored = store.read_for_push(user_id, keys)
-    if last_pulled_at > head.seq:
-        raise ConflictError("last_pulled_at is ahead of the server's sequence; pull again, then push.")
+    _check_base(head, last_pulled_at, now)
     conflicts = [
         (change.table, change.record_id)
         for change in changes
@@ -222,6 +241,8 @@ def _commit_chunk(
             store.commit(user_id, head, new_head, writes, now)
         except HeadMovedError:
             head = store.read_head(user_id)  # another device committed first: take the next numbers
+            _check_base(head, last_pulled_at, now)  # ...unless the account was erased meanwhile
             continue
         return new_head
-    raise ConflictError("The journal is busy syncing from another device; try again.")
+    # Not a conflict of records: the client has nothing to resolve, only to come back.
+    raise ServiceBusyError("The journal is busy syncing from other devices; try again shortly.", 1)

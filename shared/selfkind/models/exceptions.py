@@ -14,7 +14,8 @@ class SelfkindError(Exception):
 
 class NotFoundError(SelfkindError):
     def __init__(self, resource: str, resource_id: str) -> None:
-        super().__init__(f"No {resource} with id '{resource_id}'.")
+        # The id is the client's own choice: it is kept for the code, never repeated in the message.
+        super().__init__(f"There is no {resource} with this id.")
         self.resource = resource
         self.resource_id = resource_id
 
@@ -52,8 +53,19 @@ class SyncConflictError(ConflictError):
         self.conflicts = conflicts
 
 
+class AccountErasedError(ConflictError):
+    """The account was erased after this request's data was read: what it would write is gone with it."""
+
+    def __init__(self) -> None:
+        super().__init__("The account was erased since your last pull; pull again (you will get a replacement).")
+
+
 class HeadMovedError(SelfkindError):
     """Another push committed first; the sequence must be read again (never reaches a client)."""
+
+
+class RosterChangedError(SelfkindError):
+    """Another registration changed the user's devices first; read them again (never reaches a client)."""
 
 
 class IdempotencyKeyReusedError(SelfkindError):
@@ -80,3 +92,18 @@ class DependencyError(SelfkindError):
         super().__init__(f"{dependency} {operation} failed")
         self.dependency = dependency
         self.operation = operation
+
+
+class ServiceBusyError(SelfkindError):
+    """Storage throttled or contended past the bounded retries: the client should retry after a pause."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ErasureInProgressError(ServiceBusyError):
+    """The user's account is being erased right now; writes wait until it is done."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("This account is being erased; try again shortly.", retry_after_seconds)

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -64,9 +64,20 @@ def _clock(value: str) -> str:
 
 
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_zone)]
-ClockTime = Annotated[str, Field(min_length=5, max_length=5, examples=["08:30"]), AfterValidator(_clock)]
+ClockTime = Annotated[
+    str,
+    Field(min_length=5, max_length=5, examples=["08:30"], json_schema_extra={"pattern": _CLOCK.pattern}),
+    AfterValidator(_clock),
+]
 Weekday = Annotated[str, Field(pattern="^(" + "|".join(WEEKDAYS) + ")$")]
 Locale = Annotated[str, Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+
+
+def _text_only(value: object) -> object:
+    """A date-time arrives as ISO 8601 text with its offset, never as a number of seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date-time with its offset, as text")
+    return value
 
 
 def clock_to_time(value: str) -> time:
@@ -137,7 +148,7 @@ class ReminderRequest(BaseModel):
     local_time: ClockTime
     days: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = list(WEEKDAYS)
     timezone: TimeZoneName | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class _ReminderSchedule(BaseModel):
@@ -180,8 +191,8 @@ class Settings(BaseModel):
 
     quiet_hours: QuietHours | None = None
     max_per_day: Annotated[StrictInt, Field(ge=1, le=24)] = DEFAULT_MAX_PER_DAY
-    paused_until: AwareDatetime | None = None
-    gentle_pacing: bool = True
+    paused_until: Annotated[AwareDatetime, BeforeValidator(_text_only)] | None = None
+    gentle_pacing: StrictBool = True
     notification_preview: NotificationPreview = NotificationPreview.OWN_HIDDEN
 
 

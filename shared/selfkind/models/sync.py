@@ -7,7 +7,7 @@ ignored and never stored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -20,10 +20,13 @@ from pydantic import (
     ValidationError,
 )
 
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import InvalidInputError
 
-RecordId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Millis = Annotated[StrictInt | StrictFloat, Field(ge=0, le=1e14)]
+RecordId = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# Bounds on each member of the union, so the JSON Schema carries them (on the union they would not).
+Millis = Annotated[StrictInt, Field(ge=0, le=10**14)] | Annotated[StrictFloat, Field(ge=0, le=1e14)]
+Seconds = Annotated[StrictInt, Field(ge=0, le=86_400)] | Annotated[StrictFloat, Field(ge=0, le=86_400)]
 Feeling = Annotated[StrictInt, Field(ge=1, le=5)]
 
 MAX_RECORDS_PER_PUSH = 1000
@@ -57,7 +60,7 @@ class AffirmationColumns(_Columns):
 class PracticeSessionColumns(_Columns):
     exercise_id: Annotated[StrictStr, Field(min_length=1, max_length=100)]
     started_at: Millis
-    duration_s: Annotated[StrictInt | StrictFloat, Field(ge=0, le=86_400)]
+    duration_s: Seconds
     feeling_before: Feeling | None = None
     feeling_after: Feeling | None = None
     note: Annotated[StrictStr, Field(max_length=10_000)] | None = None
@@ -65,7 +68,7 @@ class PracticeSessionColumns(_Columns):
     updated_at: Millis
 
 
-SYNCED_TABLES: dict[str, type[_Columns]] = {
+SYNCED_TABLES: dict[str, type[_Columns]] = {  # in pull order
     "journal_entries": JournalEntryColumns,
     "affirmations": AffirmationColumns,
     "practice_sessions": PracticeSessionColumns,
@@ -93,24 +96,64 @@ class Migration(BaseModel):
         return ({*self.tables} | {item.table for item in self.columns}) & SYNCED_TABLES.keys()
 
 
-class TableChanges(BaseModel):
-    """One table's changes in a push or pull; records carry `id` and the table's columns."""
+class JournalEntryRecord(JournalEntryColumns):
+    id: RecordId
 
-    created: list[dict[str, Any]] = []
-    updated: list[dict[str, Any]] = []
-    deleted: list[StrictStr] = []
+
+class AffirmationRecord(AffirmationColumns):
+    id: RecordId
+
+
+class PracticeSessionRecord(PracticeSessionColumns):
+    id: RecordId
+
+
+class JournalEntryChanges(BaseModel):
+    created: list[JournalEntryRecord] = []
+    updated: list[JournalEntryRecord] = []
+    deleted: list[RecordId] = []
+
+
+class AffirmationChanges(BaseModel):
+    created: list[AffirmationRecord] = []
+    updated: list[AffirmationRecord] = []
+    deleted: list[RecordId] = []
+
+
+class PracticeSessionChanges(BaseModel):
+    created: list[PracticeSessionRecord] = []
+    updated: list[PracticeSessionRecord] = []
+    deleted: list[RecordId] = []
+
+
+class PushChanges(BaseModel):
+    """The pushed changes of each synced table; a table the API does not sync is a 400 listing those it does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journal_entries: JournalEntryChanges | None = None
+    affirmations: AffirmationChanges | None = None
+    practice_sessions: PracticeSessionChanges | None = None
 
 
 class PushBody(BaseModel):
-    changes: dict[str, TableChanges]
+    """A WatermelonDB push: the one validator of a push body (records are the tables' models, strict)."""
+
+    changes: PushChanges
 
 
 class PushResult(BaseModel):
     """An empty object once every change is applied."""
 
 
+class PullChanges(BaseModel):
+    journal_entries: JournalEntryChanges
+    affirmations: AffirmationChanges
+    practice_sessions: PracticeSessionChanges
+
+
 class SyncPullResponse(BaseModel):
-    changes: dict[str, TableChanges]
+    changes: PullChanges
     timestamp: int = Field(description="Pass it back as last_pulled_at; always positive.")
     has_more: bool = Field(description="True when the page was cut for size: pull again from timestamp.")
     experimentalStrategy: str | None = Field(
@@ -159,13 +202,15 @@ class StoredRecord(BaseModel):
 
 
 class SyncHead(BaseModel):
-    """The user's committed sequence and, per day, the last sequence written (to age tombstones)."""
+    """The user's committed sequence and, per day, the last sequence written (to age tombstones); and the
+    erasure epoch, which lives on the same item."""
 
     model_config = ConfigDict(frozen=True)
 
     seq: int
     exists: bool
     day_seqs: dict[str, int] = {}
+    epoch: ErasureEpoch = ErasureEpoch()
 
 
 class PullPage(BaseModel):
