@@ -15,7 +15,7 @@ from pytest_mock import MockerFixture
 from devstack.events import http_api_event
 from selfkind.data.device_repository import DeviceRepository
 from selfkind.domain import reminders
-from selfkind.domain.reminders import MAX_DEVICES
+from selfkind.models.reminders import MAX_DEVICES_PER_USER as MAX_DEVICES
 from selfkind.models.reminders import DeviceRegistration, Platform, StoredDevice
 from tests.conftest import Handler
 

@@ -4,12 +4,14 @@ lost to a crash, a timeout or an outage of any dependency."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message, encode_messages
 from selfkind.domain.tick import MAX_SHARD_VALUES, shard_values, split_tick
+from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import ShardWork
 from tests.fakes import Crash, device, reminder
 from tests.reminder_pipeline import Pipeline
@@ -335,4 +337,36 @@ def test_an_occurrence_past_its_window_at_the_sender_is_counted_expired_not_sent
 
     assert pipeline.statuses(report) == {"expired": 1}
     assert retried == []
+    assert pipeline.gateway.accepted == []
+
+
+def test_a_user_erased_while_their_reminder_is_being_sent_gets_nothing_written_or_sent() -> None:
+    # Given a batch whose epochs were read just before the user erased their account
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    read = pipeline.epochs.get_many
+
+    def read_then_erased(user_ids: Sequence[str]) -> dict[str, ErasureEpoch]:
+        epochs = read(user_ids)
+        pipeline.epochs.erase("ana")
+        return epochs
+
+    pipeline.epochs.get_many = read_then_erased  # type: ignore[method-assign]
+
+    report, retried = pipeline.send(NINE + timedelta(seconds=5))
+
+    assert pipeline.statuses(report) == {"skipped": 1}
+    assert retried == []
+    assert pipeline.gateway.accepted == []
+    assert pipeline.notifications.states == {}
+
+
+def test_a_user_whose_erasure_is_running_is_skipped() -> None:
+    pipeline = Pipeline()
+    _one_due(pipeline)
+    pipeline.epochs.epochs["ana"] = ErasureEpoch(erasures=1, erasing_until=(NINE + MINUTE).timestamp())
+
+    report, _ = pipeline.send(NINE + timedelta(seconds=5))
+
+    assert [o.reason for outcomes in report.outcomes.values() for o in outcomes] == ["erased"]
     assert pipeline.gateway.accepted == []

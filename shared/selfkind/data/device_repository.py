@@ -1,4 +1,4 @@
-"""The devices aggregate: where a user's reminders are pushed, at most MAX_DEVICES of them.
+"""The devices aggregate: where a user's reminders are pushed, at most MAX_DEVICES_PER_USER of them.
 
 Items (pk = USER#<sub>):
   DEVICE#<id>       doc (JSON), expires_at     a device; the TTL removes one nobody refreshed for 270 days

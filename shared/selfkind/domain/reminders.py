@@ -11,6 +11,7 @@ from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, 
 from selfkind.domain.schedule import next_occurrence
 from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
 from selfkind.models.reminders import (
+    MAX_DEVICES_PER_USER,
     WEEKDAYS,
     Device,
     DeviceList,
@@ -28,7 +29,6 @@ from selfkind.models.reminders import (
 
 EVERY_OTHER_DAY_AFTER = 3  # unopened notifications in a row
 WEEKLY_AFTER = 7
-MAX_DEVICES = 10  # per user: registering another evicts the one refreshed longest ago
 _REGISTRATION_ATTEMPTS = 5
 
 
@@ -53,7 +53,9 @@ def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
     return Pacing.WEEKLY if engagement.unopened_streak >= WEEKLY_AFTER else Pacing.EVERY_OTHER_DAY
 
 
-def devices_to_evict(stored: list[StoredDevice], device_id: str, limit: int = MAX_DEVICES) -> list[StoredDevice]:
+def devices_to_evict(
+    stored: list[StoredDevice], device_id: str, limit: int = MAX_DEVICES_PER_USER
+) -> list[StoredDevice]:
     """The devices to remove so that registering `device_id` leaves at most `limit`: the ones refreshed
     longest ago. Registering a device again only refreshes it."""
     others = [device for device in stored if device.device_id != device_id]

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 DEVICE_STALE_DAYS = 270  # a device not refreshed for this long is neither targeted nor kept
-MAX_DEVICES_PER_USER = 10  # a reminder reaches at most this many devices, so its record stays small
+MAX_DEVICES_PER_USER = 10  # registering another evicts the oldest; a reminder's record stays small
 DEFAULT_MAX_PER_DAY = 3
 
 
