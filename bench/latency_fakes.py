@@ -80,7 +80,7 @@ class _Leases:
         return None
 
 
-def run_worker_over_fakes(due: int, dynamodb_latency: float, sqs_latency: float, shards: int) -> int:
+def run_worker_over_fakes(due: int, dynamodb_latency: float, sqs_latency: float, shards: int, concurrency: int) -> int:
     """One worker of a tick with `shards` shards (it reads shard values 0, shards, ...), with every
     due reminder in its first value: the worker of a large tick, whose shard holds all it can."""
     worker = ShardWorker(
@@ -89,7 +89,7 @@ def run_worker_over_fakes(due: int, dynamodb_latency: float, sqs_latency: float,
         _Leases(dynamodb_latency),
         remaining_seconds=lambda: 600.0,
         clock=lambda: datetime.now(UTC),
-        concurrency=8,
+        concurrency=concurrency,
     )
     report = worker.run(ShardWork(scheduled_time=_TICK, shard=0, shards=shards), owner="bench")
     return report.due

@@ -18,14 +18,15 @@ from bench.latency_fakes import run_worker_over_fakes
 from bench.moto_table import batch_put
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
-from devstack.template import REPO_ROOT
+from devstack.template import REPO_ROOT, functions, parameter_defaults
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.models.reminders import ReminderKind, StoredReminder
 
 TICK = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)
 DUE = 2_000
 NOT_DUE = 2_000
-SHARDS = 64  # the template's ReminderShards, for the scheduler's split
+SHARDS = int(parameter_defaults()["ReminderShards"])
+WORKER_CONCURRENCY = int(functions()["ReminderWorkerFunction"].environment["WORKER_CONCURRENCY"])
 FAKE_DUE = 20_000
 DYNAMODB_LATENCY = 0.005  # seconds per request, as the issue sets for the scaled-down run
 SQS_LATENCY = 0.015
@@ -88,7 +89,12 @@ def measure() -> TickFigures:
             "AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url,
             "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "shared"), str(REPO_ROOT)]),
         }
-        base = {"table": table, "queue_url": aws.resource_names["ReminderQueue"], "shards": SHARDS}
+        base = {
+            "table": table,
+            "queue_url": aws.resource_names["ReminderQueue"],
+            "shards": SHARDS,
+            "concurrency": WORKER_CONCURRENCY,
+        }
         empty = _child("worker", {**base, "tick": (TICK - timedelta(days=1)).isoformat(), "owner": "a"}, environment)
         full = _child("worker", {**base, "tick": TICK.isoformat(), "owner": "b"}, environment)
         split = _child("split", {**base, "tick": TICK.isoformat()}, environment)
@@ -98,7 +104,7 @@ def measure() -> TickFigures:
         aws.stop()
     assert (empty["due"], full["due"], full["enqueued"], full["failed"]) == (0, DUE, DUE, 0), full
     cpu, wall = time.process_time(), time.perf_counter()
-    due = run_worker_over_fakes(FAKE_DUE, DYNAMODB_LATENCY, SQS_LATENCY, SHARDS)
+    due = run_worker_over_fakes(FAKE_DUE, DYNAMODB_LATENCY, SQS_LATENCY, SHARDS, WORKER_CONCURRENCY)
     fake_cpu, fake_wall = time.process_time() - cpu, time.perf_counter() - wall
     assert due == FAKE_DUE
     return TickFigures(

@@ -30,7 +30,12 @@ def _worker(config: dict[str, Any]) -> dict[str, Any]:
     queue.client.get_queue_attributes(QueueUrl=config["queue_url"])  # clients built and connected first
     index.client.describe_table(TableName=config["table"])
     worker = ShardWorker(
-        index, queue, leases, remaining_seconds=lambda: 600.0, clock=lambda: datetime.now(UTC), concurrency=8
+        index,
+        queue,
+        leases,
+        remaining_seconds=lambda: 600.0,
+        clock=lambda: datetime.now(UTC),
+        concurrency=config["concurrency"],
     )
     work = ShardWork(scheduled_time=datetime.fromisoformat(config["tick"]), shard=0, shards=1)
     cpu, wall = time.process_time(), time.perf_counter()

@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,4 +133,6 @@ class EmbeddedAws:
         return local_client(service, self.endpoint_url)
 
     def stop(self) -> None:
+        # moto's backends are global to the process: forget everything, so the next EmbeddedAws starts empty.
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST"))  # noqa: S310
         self.server.shutdown()
