@@ -38,6 +38,10 @@ class _Index:
             for n in range(due)
         ]
 
+    def any_due(self, shard_value: int, now: datetime) -> bool:
+        time.sleep(self._latency)
+        return shard_value == 0
+
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[list[DueReminder]]:
         if shard_value != 0:
             time.sleep(self._latency)

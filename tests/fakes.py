@@ -111,6 +111,17 @@ class FakeReminders:
     def delete(self, user_id: str, reminder_id: str) -> None:
         self.items.pop((user_id, reminder_id), None)
 
+    def any_due(self, shard_value: int, now: datetime) -> bool:
+        self.faults.check("index.query")
+        with self._lock:
+            return any(
+                self.shard_of[key] == shard_value
+                and reminder.enabled
+                and reminder.next_fire_at is not None
+                and reminder.next_fire_at <= now
+                for key, reminder in self.items.items()
+            )
+
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
         with self._lock:
             due = sorted(

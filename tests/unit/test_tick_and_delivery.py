@@ -370,3 +370,14 @@ def test_a_user_whose_erasure_is_running_is_skipped() -> None:
 
     assert [o.reason for outcomes in report.outcomes.values() for o in outcomes] == ["erased"]
     assert pipeline.gateway.accepted == []
+
+
+def test_a_quiet_shard_is_read_once_and_nothing_is_written() -> None:
+    pipeline = Pipeline(shards=1)
+    pipeline.user("later", NINE + timedelta(hours=1))
+
+    [report] = pipeline.tick(NINE)
+
+    assert (report.due, report.ticks) == (0, [])
+    assert pipeline.leases.items == {}
+    assert pipeline.queue.bodies == []

@@ -93,6 +93,18 @@ class ReminderRepository(Repository):
     def delete(self, user_id: str, reminder_id: str) -> None:
         self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, reminder_sk(reminder_id)))
 
+    def any_due(self, shard_value: int, now: datetime) -> bool:
+        with dynamodb_errors("query"):
+            page = self.client.query(
+                TableName=self._table_name,
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="due_shard = :shard AND due_at <= :now",
+                ExpressionAttributeValues={":shard": {"S": f"{shard_value:02d}"}, ":now": {"S": iso_utc(now)}},
+                ProjectionExpression="pk",
+                Limit=1,
+            )
+        return bool(page.get("Items"))
+
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
         """The enabled reminders of one shard value whose next occurrence is at or before now."""
         for page in self._query_pages(

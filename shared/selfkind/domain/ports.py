@@ -70,6 +70,10 @@ class Advance:
 
 
 class DueIndex(Protocol):
+    def any_due(self, shard_value: int, now: datetime) -> bool:
+        """Whether one value of the index's shard key has anything due at or before now (one small read)."""
+        ...
+
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[list[DueReminder]]:
         """The reminders of one value of the index's shard key due at or before now, a page at a time."""
         ...
