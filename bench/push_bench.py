@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import tempfile
-
+from bench.child import run_child
 from devstack.fcm import FcmStandIn
-from devstack.template import REPO_ROOT
 from selfkind.adapters.firebase_push import MAX_SENDING_THREADS
 
 MESSAGES = 500
@@ -17,38 +12,22 @@ LATENCY_SECONDS = 0.05
 RUNS = 3
 
 
-def _run(variant: str, config_file: str) -> dict[str, float]:
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.push_child", variant, config_file],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-    return figures
-
-
-def _median_run(variant: str, config_file: str) -> dict[str, float]:
-    runs = sorted((_run(variant, config_file) for _ in range(RUNS)), key=lambda r: r["per_second"])
-    return runs[len(runs) // 2]
+def _median_run(variant: str, config: dict[str, object]) -> dict[str, float]:
+    runs = [run_child("bench.push_child", [variant], config, {}) for _ in range(RUNS)]
+    ordered: list[dict[str, float]] = sorted(runs, key=lambda r: r["per_second"])
+    return ordered[len(ordered) // 2]
 
 
 def run() -> None:
     standin = FcmStandIn.start(latency_seconds=LATENCY_SECONDS)
     try:
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
-            json.dump(
-                {
-                    "messages": MESSAGES,
-                    "service_account": standin.service_account,
-                    "send_url_template": standin.send_url_template,
-                },
-                config,
-            )
-            config.flush()
-            ours = _median_run("sender", config.name)
-            theirs = _median_run("send_each", config.name)
+        config: dict[str, object] = {
+            "messages": MESSAGES,
+            "service_account": standin.service_account,
+            "send_url_template": standin.send_url_template,
+        }
+        ours = _median_run("sender", config)
+        theirs = _median_run("send_each", config)
     finally:
         standin.stop()
     print(

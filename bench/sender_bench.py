@@ -4,19 +4,14 @@ child process against moto and the FCM stand-in, one reminder per user and one d
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.child import aws_environment, run_child
 from bench.moto_table import batch_put
-from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, EmbeddedAws
+from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
-from devstack.template import REPO_ROOT
 from selfkind.data.keys import device_sk, user_pk
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
@@ -88,27 +83,10 @@ def measure() -> SenderFigures:
             "bodies": _bodies(users, now),
             "warm_bodies": _bodies(warm_users, now),
         }
-        environment = {
-            **LOCAL_CREDENTIALS,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            "AWS_ENDPOINT_URL": aws.endpoint_url,
-            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "shared"), str(REPO_ROOT)]),
-        }
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as stream:
-            json.dump(config, stream)
-            stream.flush()
-            output = subprocess.run(
-                [sys.executable, "-m", "bench.sender_child", stream.name],
-                cwd=REPO_ROOT,
-                env={**os.environ, **environment},
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
+        figures = run_child("bench.sender_child", [], config, aws_environment(aws.endpoint_url))
     finally:
         fcm.stop()
         aws.stop()
-    figures = json.loads(output.strip().splitlines()[-1])
     assert figures["statuses"] == {"sent": REMINDERS}, figures
     return SenderFigures(figures["cpu_s"] * 1000 / REMINDERS, figures["wall_s"], figures["statuses"])
 

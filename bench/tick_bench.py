@@ -4,21 +4,17 @@ latency injected, showing whether the worker hides the latency behind its own CP
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.child import aws_environment, run_child
 from bench.latency_fakes import run_worker_over_fakes
 from bench.moto_table import batch_put
-from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, EmbeddedAws
+from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
-from devstack.template import REPO_ROOT, functions, parameter_defaults
+from devstack.template import functions, parameter_defaults
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.models.reminders import ReminderKind, StoredReminder
 
@@ -61,43 +57,22 @@ def _seed(aws: EmbeddedAws) -> str:
     return table
 
 
-def _child(mode: str, config: dict[str, Any], environment: dict[str, str]) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as stream:
-        json.dump(config, stream)
-        stream.flush()
-        output = subprocess.run(
-            [sys.executable, "-m", "bench.tick_child", mode, stream.name],
-            cwd=REPO_ROOT,
-            env={**os.environ, **environment},
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    figures: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    return figures
-
-
 def measure() -> TickFigures:
     aws = EmbeddedAws.start()
     lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoOp()}).start()
     try:
         table = _seed(aws)
-        environment = {
-            **LOCAL_CREDENTIALS,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            "AWS_ENDPOINT_URL": aws.endpoint_url,
-            "AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url,
-            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "shared"), str(REPO_ROOT)]),
-        }
+        environment = aws_environment(aws.endpoint_url, AWS_ENDPOINT_URL_LAMBDA=lambda_api.endpoint_url)
         base = {
             "table": table,
             "queue_url": aws.resource_names["ReminderQueue"],
             "shards": SHARDS,
             "concurrency": WORKER_CONCURRENCY,
         }
-        empty = _child("worker", {**base, "tick": (TICK - timedelta(days=1)).isoformat(), "owner": "a"}, environment)
-        full = _child("worker", {**base, "tick": TICK.isoformat(), "owner": "b"}, environment)
-        split = _child("split", {**base, "tick": TICK.isoformat()}, environment)
+        quiet = {**base, "tick": (TICK - timedelta(days=1)).isoformat(), "owner": "a"}
+        empty = run_child("bench.tick_child", ["worker"], quiet, environment)
+        full = run_child("bench.tick_child", ["worker"], {**base, "tick": TICK.isoformat(), "owner": "b"}, environment)
+        split = run_child("bench.tick_child", ["split"], {**base, "tick": TICK.isoformat()}, environment)
         lambda_api.wait_idle()
     finally:
         lambda_api.stop()

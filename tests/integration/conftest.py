@@ -33,3 +33,13 @@ def world(
         scheduler=invoke("ReminderSchedulerFunction"),
         sender=invoke("ReminderSenderFunction"),
     )
+
+
+@pytest.fixture
+def sync(invoke: Callable[[str], Handler]) -> Handler:
+    return invoke("SyncFunction")
+
+
+@pytest.fixture
+def account(invoke: Callable[[str], Handler]) -> Handler:
+    return invoke("AccountFunction")

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from devstack.events import http_api_event
 from tests.conftest import Handler
 from tests.sync_client import Device, changes, journal_entry
-
-
-@pytest.fixture
-def sync(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("SyncFunction")
-
-
-@pytest.fixture
-def account(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("AccountFunction")
 
 
 def _export(account: Handler, user: str) -> dict[str, Any]:

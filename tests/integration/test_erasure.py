@@ -36,16 +36,6 @@ WRITE_METHODS = ("put_item", "update_item", "transact_write_items", "batch_write
 
 
 @pytest.fixture
-def sync(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("SyncFunction")
-
-
-@pytest.fixture
-def account(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("AccountFunction")
-
-
-@pytest.fixture
 def second_account(invoke: Callable[[str], Handler]) -> Handler:
     """Another container of the account function (a request running while the first one erases)."""
     return invoke("AccountFunction")

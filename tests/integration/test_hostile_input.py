@@ -27,16 +27,6 @@ DEVICE = {
 
 
 @pytest.fixture
-def sync(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("SyncFunction")
-
-
-@pytest.fixture
-def account(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("AccountFunction")
-
-
-@pytest.fixture
 def catalog(invoke: Callable[[str], Handler]) -> Handler:
     return invoke("CatalogFunction")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -15,11 +14,6 @@ from tests.conftest import Handler
 from tests.sync_client import Device, changes, journal_entry, pull_event, push_event
 
 TABLES = {"journal_entries", "affirmations", "practice_sessions"}
-
-
-@pytest.fixture
-def sync(invoke: Callable[[str], Handler]) -> Handler:
-    return invoke("SyncFunction")
 
 
 @pytest.fixture
