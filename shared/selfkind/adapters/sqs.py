@@ -20,7 +20,8 @@ _ATTEMPTS = 3
 
 @cache
 def sqs_client() -> SQSClient:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+    # The tick's workers send from up to 16 threads: keep a connection for each.
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=32))
 
 
 class SqsQueue:
