@@ -54,7 +54,9 @@ def test_overlapping_ticks_that_both_enqueue_send_once(world: ReminderWorld) -> 
     assert len(world.pushes()) == 1
 
 
-def test_an_occurrence_older_than_15_minutes_is_never_sent(world: ReminderWorld) -> None:
+def test_an_occurrence_older_than_15_minutes_is_never_sent_and_is_counted_expired(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
     _with_device(world)
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
 
@@ -63,6 +65,34 @@ def test_an_occurrence_older_than_15_minutes_is_never_sent(world: ReminderWorld)
     assert report["due"] == 0
     assert world.pushes() == []
     assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
+    assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="tick") == 1
+
+
+def test_an_occurrence_that_reaches_the_sender_too_late_is_counted_expired_not_sent(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _with_device(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+    # An occurrence stuck in the queue for 20 minutes (the sender judges by its own clock)
+    world.enqueue("ana", "morning", datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20))
+
+    report = world.tick(MONDAY_8AM - timedelta(minutes=5))
+
+    assert (report["expired"], report["sent"]) == (1, 0)
+    assert world.pushes() == []
+    assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="sender") == 1
+
+
+def _metric_total(stdout: str, name: str, **dimensions: str) -> float:
+    """The sum of a metric's values in the EMF records printed, for records with these dimensions."""
+    total = 0.0
+    for line in stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if name in record and all(record.get(key) == value for key, value in dimensions.items()):
+            total += sum(record[name]) if isinstance(record[name], list) else record[name]
+    return total
 
 
 def test_nothing_is_stranded_after_a_long_outage(world: ReminderWorld) -> None:
