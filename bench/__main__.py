@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import capacity, push_bench, sync_bench
+from bench.child import NoWorkers
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import function_environment, local_references
@@ -58,17 +59,10 @@ def _run_once(target: _Target) -> tuple[float, float]:
     return figures["cold_ms"], figures["warm_ms"]
 
 
-class _NoWorker:
-    """The scheduler's workers, here: each invocation the scheduler starts does nothing."""
-
-    def invoke(self, event: dict[str, object]) -> dict[str, object]:
-        return {}
-
-
 def bench_functions() -> None:
     # Functions that use DynamoDB talk to moto over HTTP, as they would to the real endpoint.
     aws = EmbeddedAws.start()
-    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoWorker()}).start()
+    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": NoWorkers()}).start()
     try:
         _bench_functions(aws, lambda_api.endpoint_url)
     finally:

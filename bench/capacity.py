@@ -9,10 +9,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from bench import sender_bench, tick_bench
 from bench.capacity_model import Inputs, report
+from bench.child import NoWorkers
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import function_environment, local_references
@@ -22,11 +22,6 @@ _EVENTS = {
     "ReminderSchedulerFunction": REPO_ROOT / "events" / "reminder_scheduler" / "tick.json",
     "ReminderWorkerFunction": REPO_ROOT / "events" / "reminder_worker" / "shard.json",
 }
-
-
-class _NoWorker:
-    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {}
 
 
 def _cold_start_seconds(aws: EmbeddedAws, lambda_api: LocalLambdaApi, name: str) -> float:
@@ -52,7 +47,7 @@ def _cold_start_seconds(aws: EmbeddedAws, lambda_api: LocalLambdaApi, name: str)
 
 def measured_inputs() -> Inputs:
     aws = EmbeddedAws.start()
-    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoWorker()}).start()
+    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": NoWorkers()}).start()
     try:
         starts = {name: _cold_start_seconds(aws, lambda_api, name) for name in _EVENTS}
         lambda_api.wait_idle()

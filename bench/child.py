@@ -39,3 +39,10 @@ def run_child(module: str, arguments: list[str], config: dict[str, Any], environ
             text=True,
         ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+class NoWorkers:
+    """The scheduler's workers, where a bench runs the scheduler alone: each invocation does nothing."""
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {}

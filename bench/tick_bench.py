@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from bench.child import aws_environment, run_child
+from bench.child import NoWorkers, aws_environment, run_child
 from bench.latency_fakes import run_worker_over_fakes
 from bench.moto_table import batch_put
 from devstack.aws import EmbeddedAws
@@ -59,7 +58,7 @@ def _seed(aws: EmbeddedAws) -> str:
 
 def measure() -> TickFigures:
     aws = EmbeddedAws.start()
-    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": _NoOp()}).start()
+    lambda_api = LocalLambdaApi({"ReminderWorkerFunction": NoWorkers()}).start()
     try:
         table = _seed(aws)
         environment = aws_environment(aws.endpoint_url, AWS_ENDPOINT_URL_LAMBDA=lambda_api.endpoint_url)
@@ -89,11 +88,6 @@ def measure() -> TickFigures:
         fake_wall_s=fake_wall,
         fake_cpu_s=fake_cpu,
     )
-
-
-class _NoOp:
-    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {}
 
 
 def report(figures: TickFigures) -> None:

@@ -14,19 +14,15 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from devstack.events import scheduler_event, sqs_event
-from devstack.lambda_api import LocalLambdaApi
+from devstack.lambda_api import Invocable, LocalLambdaApi
 from devstack.runtime import InvocationError
 
 SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
 _SENDER_BATCH = 10
-
-
-class Invocable(Protocol):
-    def invoke(self, event: dict[str, Any]) -> Any: ...
 
 
 @dataclass

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message
 from selfkind.domain.ports import (
@@ -31,7 +30,6 @@ from selfkind.domain.ports import (
     PushOutcome,
     PushResult,
 )
-from selfkind.domain.schedule import next_occurrence
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
@@ -41,7 +39,6 @@ from selfkind.models.reminders import (
     Settings,
     StoredDevice,
     StoredReminder,
-    clock_to_time,
 )
 from selfkind.models.sync import StoredRecord
 
@@ -378,11 +375,6 @@ class FakeEpochs:
         self.epochs[user_id] = epoch.model_copy(update={"erasures": epoch.erasures + 1})
 
 
-@dataclass(frozen=True)
-class Delivered:
-    push: Push
-
-
 class FakePushGateway:
     """FCM as the firebase adapter reports it. Targets starting `gone-` are unregistered, `flaky-` fail
     transiently once, `broken-` every time. Results come back in reverse order: they are matched by id."""
@@ -437,11 +429,6 @@ def reminder(
         created_at=due_at - timedelta(days=1),
         next_fire_at=due_at,
     )
-
-
-def occurrence_at(local_time: str, zone: str, after: datetime) -> datetime:
-    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-    return next_occurrence(clock_to_time(local_time), days, ZoneInfo(zone), after)
 
 
 def device(device_id: str, target: str, refreshed_at: datetime, locale: str = "en-US") -> StoredDevice:

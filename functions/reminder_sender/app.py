@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -37,7 +37,6 @@ stores = Stores(
 )
 service_account = CachedSecret(settings.firebase_secret_id, max_age_seconds=settings.secret_max_age_seconds)
 push_gateway = FirebasePushGateway(service_account, fcm_url=settings.fcm_url_override)
-LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the invocation holding it
 
 
 @logger.inject_lambda_context
@@ -45,9 +44,7 @@ LEASE_MARGIN = timedelta(seconds=30)  # a lease outlives the invocation holding 
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     now = datetime.now(UTC)
-    lease = Lease(
-        context.aws_request_id, now + timedelta(milliseconds=context.get_remaining_time_in_millis()) + LEASE_MARGIN
-    )
+    lease = Lease.for_invocation(context.aws_request_id, now, context.get_remaining_time_in_millis() / 1000)
     messages = [(record["messageId"], record["body"]) for record in event["Records"]]
     report = deliver_batch(stores, push_gateway, messages, now, lease)
     summary = _count(report)

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import boto3
 import pytest
 from pytest_mock import MockerFixture
 
 from devstack.events import http_api_event
+from selfkind.data.sync_repository import SyncRepository
+from selfkind.domain import sync
+from selfkind.domain.sync_push_parsing import canonical_record_json
+from selfkind.models.reminders import NotificationPreview, Settings
+from selfkind.models.sync import RecordChange
 from tests.conftest import Handler
+from tests.reminder_world import DAY, ReminderWorld, local
 from tests.sync_client import Device, changes, journal_entry
 
 SECRET = "my-very-private-words-7f3a"
@@ -85,3 +93,39 @@ def test_an_unexpected_error_logs_no_message_and_answers_no_detail(
     assert vars(logged)["error_type"] == "ValueError"
     assert "register_device" in vars(logged)["frames"] or "put_device" in vars(logged)["frames"]
     assert SECRET not in response["body"] + str(vars(logged))
+
+
+def test_the_reminder_pipeline_writes_no_token_and_none_of_the_users_words_to_its_output(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a user whose reminder shows her own words (preview "full") on a device known by its token
+    token = f"token-{SECRET}"
+    world.device("ana", "phone", token=token)
+    world.settings("ana", Settings(notification_preview=NotificationPreview.FULL))
+    words = {"text": SECRET, "is_active": True, "created_at": 1, "updated_at": 1}
+    change = RecordChange(table="affirmations", record_id="own-1", data=canonical_record_json("own-1", words))
+    sync.push(SyncRepository(world.table, boto3.client("dynamodb")), "ana", 1, [change], datetime.now(UTC))
+    monday_8am = local("2027-03-15T08:00")
+    world.reminder("ana", "morning", "08:00", after=monday_8am - DAY)
+
+    records = _Records()
+    services = ("reminder-scheduler", "reminder-worker", "reminder-sender")
+    for service in services:  # wherever each Logger's own handler writes
+        logging.getLogger(service).addHandler(records)
+
+    # When the scheduler, its workers and the sender run
+    try:
+        report = world.tick(monday_8am)
+    finally:
+        for service in services:
+            logging.getLogger(service).removeHandler(records)
+
+    # Then the push carried them to her device, and no log line or metric of any of them did
+    assert report["sent"] == 1
+    [push] = world.pushes()
+    assert (push["message"]["notification"]["body"], push["message"]["token"]) == (SECRET, token)
+    logged = " ".join(str(vars(record)) for record in records.records)
+    output = capsys.readouterr()
+    assert {"Tick split", "Shard worked", "Batch delivered"} <= {r.getMessage() for r in records.records}
+    assert "Reminders" in output.out  # counted too...
+    assert SECRET not in logged + output.out + output.err  # ...without her words or her device's token

@@ -30,6 +30,15 @@ def due_shard(user_id: str, reminder_id: str, shards: int) -> str:
     return f"{zlib.crc32(f'{user_id}/{reminder_id}'.encode()) % shards:02d}"
 
 
+def _due_query(shard_value: int, now: datetime) -> dict[str, Any]:
+    """The `due` index's entries of one shard value due at or before now."""
+    return {
+        "IndexName": DUE_INDEX,
+        "KeyConditionExpression": "due_shard = :shard AND due_at <= :now",
+        "ExpressionAttributeValues": {":shard": {"S": f"{shard_value:02d}"}, ":now": {"S": iso_utc(now)}},
+    }
+
+
 def _reminder(item: dict[str, Any]) -> StoredReminder:
     reminder = StoredReminder.model_validate_json(item["doc"]["S"])
     due_at = item.get("due_at", {}).get("S")
@@ -96,22 +105,13 @@ class ReminderRepository(Repository):
     def any_due(self, shard_value: int, now: datetime) -> bool:
         with dynamodb_errors("query"):
             page = self.client.query(
-                TableName=self._table_name,
-                IndexName=DUE_INDEX,
-                KeyConditionExpression="due_shard = :shard AND due_at <= :now",
-                ExpressionAttributeValues={":shard": {"S": f"{shard_value:02d}"}, ":now": {"S": iso_utc(now)}},
-                ProjectionExpression="pk",
-                Limit=1,
+                TableName=self._table_name, **_due_query(shard_value, now), ProjectionExpression="pk", Limit=1
             )
         return bool(page.get("Items"))
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
         """The enabled reminders of one shard value whose next occurrence is at or before now."""
-        for page in self._query_pages(
-            IndexName=DUE_INDEX,
-            KeyConditionExpression="due_shard = :shard AND due_at <= :now",
-            ExpressionAttributeValues={":shard": {"S": f"{shard_value:02d}"}, ":now": {"S": iso_utc(now)}},
-        ):
+        for page in self._query_pages(**_due_query(shard_value, now)):
             yield [DueReminder(user_from_pk(item["pk"]["S"]), _reminder(item)) for item in page]
 
     def advance(self, moves: Sequence[Advance]) -> builtins.list[Advance]:

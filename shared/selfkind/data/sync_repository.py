@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository
+from selfkind.data.base import Repository, dynamodb_errors
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
 from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
@@ -30,8 +30,6 @@ from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
 if TYPE_CHECKING:
     from types_boto3_dynamodb import DynamoDBClient
 
-_BATCH_GET_LIMIT = 100
-_UNPROCESSED_RETRIES = 6
 # A transaction DynamoDB cancelled for contention or throttling is retried with full jitter (about 1.5 s
 # at most in all), then the client is told to come back: 503 with Retry-After, never a 409.
 CONTENTION_ATTEMPTS = 5
@@ -119,26 +117,15 @@ class SyncRepository(Repository):
         wanted += [{"pk": {"S": pk}, "sk": {"S": record_sk(table, record_id)}} for table, record_id in keys]
         head_item: dict[str, Any] | None = None
         records: dict[RecordKey, StoredRecord] = {}
-        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-            for item in self._batch_get(wanted[start : start + _BATCH_GET_LIMIT]):
-                if item["sk"]["S"] == SYNC_HEAD_SK:
-                    head_item = item
-                else:
-                    record = _record_from_item(item)
-                    records[(record.table, record.record_id)] = record
+        with dynamodb_errors("batch_get_item"):
+            items = self._batch_get_items(wanted)
+        for item in items:
+            if item["sk"]["S"] == SYNC_HEAD_SK:
+                head_item = item
+            else:
+                record = _record_from_item(item)
+                records[(record.table, record.record_id)] = record
         return _head_from_item(head_item), records
-
-    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {self._table_name: {"Keys": keys, "ConsistentRead": True}}
-        for attempt in range(_UNPROCESSED_RETRIES):
-            response = self.client.batch_get_item(RequestItems=request)
-            items += response["Responses"].get(self._table_name, [])
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return items
-            time.sleep(0.05 * 2**attempt)  # throttled: back off before asking for the rest
-        raise ClientError({"Error": {"Code": "UnprocessedKeys", "Message": "batch read throttled"}}, "BatchGetItem")
 
     def commit(
         self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -125,10 +125,18 @@ class Claim(StrEnum):
     ERASED = "erased"  # the user's account was erased since the epoch was read: nothing was written
 
 
+# A lease ends this long after the invocation holding it would be stopped: a live holder never loses it.
+LEASE_MARGIN = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class Lease:
     owner: str  # one invocation's id
-    until: datetime  # after its end, with margin: a live attempt never loses its lease
+    until: datetime  # the invocation's end plus LEASE_MARGIN
+
+    @classmethod
+    def for_invocation(cls, owner: str, now: datetime, remaining_seconds: float) -> Lease:
+        return cls(owner, now + timedelta(seconds=remaining_seconds) + LEASE_MARGIN)
 
 
 @dataclass(frozen=True)

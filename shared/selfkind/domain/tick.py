@@ -20,11 +20,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.occurrence import LATE_WINDOW, DueOccurrence, encode_messages
-from selfkind.domain.ports import Advance, DueIndex, DueReminder, Queue, ShardLeases
+from selfkind.domain.ports import Advance, DueIndex, DueReminder, Lease, Queue, ShardLeases
 from selfkind.domain.schedule import next_occurrence
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import ShardWork, StoredReminder, clock_to_time
@@ -120,8 +120,8 @@ class ShardWorker:
         key = lease_key(work)
         self.leases.request(key, work.scheduled_time)
         now = self.clock()
-        until = now + timedelta(seconds=self.remaining_seconds() + 30)  # outlives this invocation
-        target = self.leases.acquire(key, owner, until, now)
+        lease = Lease.for_invocation(owner, now, self.remaining_seconds())
+        target = self.leases.acquire(key, owner, lease.until, now)
         if target is None:
             report.busy = True
             return report
