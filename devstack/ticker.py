@@ -10,8 +10,10 @@ time: a later tick at or past that time makes it visible again before draining.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from devstack.runtime import InvocationError
 SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
 _SENDER_BATCH = 10
+_POLLERS = 5
 
 
 @dataclass
@@ -34,6 +37,7 @@ class LocalTicker:
     queue_arn: str
     visibility_timeout: timedelta
     _returning: dict[str, datetime] = field(default_factory=dict)  # receipt handle -> visible again at
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tick(self, scheduled_time: str) -> dict[str, int]:
         now = datetime.fromisoformat(scheduled_time)
@@ -54,12 +58,21 @@ class LocalTicker:
         }
 
     def _return_retried(self, now: datetime) -> None:
-        for handle, visible_at in list(self._returning.items()):
-            if visible_at <= now:
+        with self._lock:
+            due_back = [handle for handle, visible_at in self._returning.items() if visible_at <= now]
+            for handle in due_back:
                 del self._returning[handle]
-                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+        for handle in due_back:
+            self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
 
     def _drain(self, now: datetime) -> Counter[str]:
+        """Lambda's SQS poller starts with five batches at a time: so do these pollers, each until the
+        queue answers empty (what they report failed stays invisible, as in SQS)."""
+        with ThreadPoolExecutor(_POLLERS, thread_name_prefix="poller") as pool:
+            counts = list(pool.map(lambda _: self._poll(now), range(_POLLERS)))
+        return sum(counts, Counter())
+
+    def _poll(self, now: datetime) -> Counter[str]:
         totals: Counter[str] = Counter()
         while True:
             received = self.sqs.receive_message(
@@ -81,6 +94,7 @@ class LocalTicker:
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
             for message in batch:
                 if message["messageId"] in failed:
-                    self._returning[message["receiptHandle"]] = now + self.visibility_timeout
+                    with self._lock:
+                        self._returning[message["receiptHandle"]] = now + self.visibility_timeout
                 else:
                     self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["receiptHandle"])

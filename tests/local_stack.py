@@ -44,6 +44,7 @@ class LocalStack:
         body: Any = None,
         headers: dict[str, str] | None = None,
         token: str | None = None,
+        timeout: float = 30,
     ) -> HttpResponse:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers or {})
@@ -52,7 +53,7 @@ class LocalStack:
         if token:
             request.add_header("authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return HttpResponse(
                     response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
                 )
