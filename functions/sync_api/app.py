@@ -17,8 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from selfkind.adapters.idempotency import run_once
 from selfkind.api.auth import current_user_id
 from selfkind.api.problems import documented_responses
+from selfkind.api.progress_routes import register_progress_routes
 from selfkind.api.resolver import create_resolver
 from selfkind.data.profile_repository import ProfileRepository
+from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.sync_push_parsing import record_changes
@@ -33,6 +35,7 @@ settings = SyncSettings.from_environment()
 store = SyncRepository(settings.table_name)
 profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics, logger)
+register_progress_routes(app, RollupRepository(settings.table_name))
 NO_STORE = {"Cache-Control": "no-store"}
 WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{8,200}$"  # 8 to 200 visible ASCII characters (a UUID, say)

@@ -21,6 +21,8 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/v1/programs/{program_id}"),
         ("GET", "/v1/sync"),
         ("POST", "/v1/sync"),
+        ("GET", "/v1/insights"),
+        ("GET", "/v1/suggestions"),
         ("GET", "/v1/me/export"),
         ("DELETE", "/v1/me"),
         ("PUT", "/v1/devices/{device_id}"),

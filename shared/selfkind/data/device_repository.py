@@ -25,6 +25,11 @@ def _expires_at(device: StoredDevice) -> str:
     return str(int((device.refreshed_at + timedelta(days=DEVICE_STALE_DAYS)).timestamp()))
 
 
+def _first_device_zone(device: StoredDevice) -> erasure.HeadUpdate:
+    """Insights count days in the zone of the device registered first, until the user chooses one."""
+    return ("SET tz_device = if_not_exists(tz_device, :tz)", {":tz": {"S": device.timezone}})
+
+
 class DeviceRepository(Repository):
     def roster(self, user_id: str) -> DeviceRoster:
         """Every stored device (stale ones too: they count until the TTL removes them) and the version."""
@@ -71,7 +76,7 @@ class DeviceRepository(Repository):
                 }
             )
         try:
-            erasure.guarded_write(self.client, self._table_name, user_id, items)
+            erasure.guarded_write(self.client, self._table_name, user_id, items, head=_first_device_zone(device))
         except ClientError as error:
             reasons = erasure.cancellation_reasons(error)
             if any(reason in ("ConditionalCheckFailed", "TransactionConflict") for reason in reasons):
@@ -89,7 +94,9 @@ class DeviceRepository(Repository):
             }
         }
         put = {"Put": {"TableName": self._table_name, "Item": self._item(user_id, device)}}
-        erasure.guarded_write(self.client, self._table_name, user_id, [put, roster_bump])
+        erasure.guarded_write(
+            self.client, self._table_name, user_id, [put, roster_bump], head=_first_device_zone(device)
+        )
 
     def _item(self, user_id: str, device: StoredDevice) -> dict[str, Any]:
         # The TTL removes a device nobody refreshed for 270 days; list() hides it before that happens.

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 ERASURE_LEASE_SECONDS = 120
 _BEGIN_ATTEMPTS = 8
 _EPOCH_ATTRIBUTES = "erasures, erased_seq, erasing_until"
+HeadUpdate = tuple[str, dict[str, Any]]  # an UpdateExpression of the head item and its values
 
 
 def _key(user_id: str) -> dict[str, Any]:
@@ -108,8 +109,33 @@ def epoch_check_failed(error: ClientError, check_index: int) -> bool:
     return len(reasons) > check_index and reasons[check_index] == "ConditionalCheckFailed"
 
 
-def guarded_write(client: DynamoDBClient, table_name: str, user_id: str, items: list[dict[str, Any]]) -> None:
-    """Writes `items` in one transaction, only if no erasure of the user began since the epoch was read.
+def head_update(
+    table_name: str, user_id: str, epoch: ErasureEpoch, now: datetime, update: HeadUpdate
+) -> dict[str, Any]:
+    """The epoch check as an Update of the head (a transaction names an item once): for a write that also
+    changes the head, such as the user's zone (selfkind.data.rollup_repository)."""
+    expression, values = unchanged_expression(epoch, now)
+    update_expression, update_values = update
+    action: dict[str, Any] = {
+        "TableName": table_name,
+        "Key": _key(user_id),
+        "UpdateExpression": update_expression,
+        "ConditionExpression": expression,
+    }
+    if values or update_values:
+        action["ExpressionAttributeValues"] = {**values, **update_values}
+    return {"Update": action}
+
+
+def guarded_write(
+    client: DynamoDBClient,
+    table_name: str,
+    user_id: str,
+    items: list[dict[str, Any]],
+    head: HeadUpdate | None = None,
+) -> None:
+    """Writes `items` in one transaction, only if no erasure of the user began since the epoch was read;
+    `head` (an update expression and its values) changes the head item in the same transaction.
 
     ErasureInProgressError (503) while an erasure runs; AccountErasedError (409) when one began between the
     read and the write. Any other failure is the caller's to interpret (ClientError, reasons in order).
@@ -118,8 +144,11 @@ def guarded_write(client: DynamoDBClient, table_name: str, user_id: str, items: 
     epoch = read_epoch(client, table_name, user_id)
     if epoch.erasing(now):
         raise ErasureInProgressError(epoch.retry_after_seconds(now))
+    check = (
+        head_update(table_name, user_id, epoch, now, head) if head else condition_check(table_name, user_id, epoch, now)
+    )
     try:
-        client.transact_write_items(TransactItems=[*items, condition_check(table_name, user_id, epoch, now)])  # type: ignore[list-item]
+        client.transact_write_items(TransactItems=[*items, check])  # type: ignore[list-item]
     except ClientError as error:
         if epoch_check_failed(error, len(items)):
             raise AccountErasedError from error
@@ -155,7 +184,7 @@ def begin(client: DynamoDBClient, table_name: str, user_id: str, now: datetime) 
                 Key=_key(user_id),
                 UpdateExpression=(
                     "SET head_seq = :seq, erased_seq = :seq, erasures = :erasures, erasing_until = :until,"
-                    " day_seqs = :days"
+                    " day_seqs = :days REMOVE tz_set, tz_device"  # the user's zone goes with the account
                 ),
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
@@ -14,6 +16,13 @@ SEQ_INDEX = "by_seq"
 
 def record_sk(table: str, record_id: str) -> str:
     return f"{SYNC_RECORD_PREFIX}{table}#{record_id}"
+
+
+ROLLUP_WEEK_PREFIX = "ROLLUP#WEEK#"
+
+
+def rollup_week_sk(week: date) -> str:
+    return f"{ROLLUP_WEEK_PREFIX}{week.isoformat()}"
 
 
 DEVICE_PREFIX = "DEVICE#"

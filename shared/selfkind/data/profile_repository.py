@@ -49,8 +49,16 @@ class ProfileRepository(Repository):
     def put_settings(self, user_id: str, settings: Settings) -> None:
         """Only while no erasure of the user began since this write started (selfkind.data.erasure)."""
         item = {**self._key(user_id, SETTINGS_SK), "doc": {"S": settings.model_dump_json()}}
+        # The zone insights count days in lives on the sync head too, which every push reads anyway.
+        zone: erasure.HeadUpdate = (
+            ("SET tz_set = :tz", {":tz": {"S": settings.timezone}}) if settings.timezone else ("REMOVE tz_set", {})
+        )
         erasure.guarded_write(
-            self.client, self._table_name, user_id, [{"Put": {"TableName": self._table_name, "Item": item}}]
+            self.client,
+            self._table_name,
+            user_id,
+            [{"Put": {"TableName": self._table_name, "Item": item}}],
+            head=zone,
         )
 
     def get_engagement(self, user_id: str) -> Engagement:

@@ -5,8 +5,9 @@ Items (pk = USER#<sub>):
                         erasures, erased_seq,           (selfkind.data.erasure)
                         erasing_until
   REC#<table>#<id>      seq, created_seq, created_base,  a record; seq is the LSI by_seq's sort key,
-                        tbl, rid, data (JSON) |          so changes are read in sequence order
-                        deleted, expires_at
+                        tbl, rid, data (JSON), rollup |  so changes are read in sequence order; rollup is
+                        deleted, expires_at              what it added to the insights rollups
+  ROLLUP#WEEK#<monday>  (selfkind.data.rollup_repository), changed in the same transaction as the records
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from botocore.exceptions import ClientError
 from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
+from selfkind.data.rollup_repository import week_update_action, zone_from_head_item
+from selfkind.domain.rollups import RollupChange
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
 from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
 from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
@@ -51,10 +54,15 @@ _THROTTLING_CODES = frozenset(
 
 def _head_from_item(item: dict[str, Any] | None) -> SyncHead:
     epoch = erasure.epoch_from_item(item)
-    if not item or "head_seq" not in item:
-        return SyncHead(seq=INITIAL_SEQ, exists=bool(item), epoch=epoch)
+    timezone = zone_from_head_item(item)
+    if not item or "head_seq" not in item:  # no push yet (the item may hold only the user's zone)
+        return SyncHead(seq=INITIAL_SEQ, exists=False, epoch=epoch, timezone=timezone)
     return SyncHead(
-        seq=int(item["head_seq"]["N"]), exists=True, day_seqs=json.loads(item["day_seqs"]["S"]), epoch=epoch
+        seq=int(item["head_seq"]["N"]),
+        exists=True,
+        day_seqs=json.loads(item["day_seqs"]["S"]),
+        epoch=epoch,
+        timezone=timezone,
     )
 
 
@@ -66,6 +74,7 @@ def _record_from_item(item: dict[str, Any]) -> StoredRecord:
         created_seq=int(item["created_seq"]["N"]),
         created_base=int(item["created_base"]["N"]),
         data=item["data"]["S"] if "data" in item else None,
+        rollup=item["rollup"]["S"] if "rollup" in item else None,
     )
 
 
@@ -86,6 +95,8 @@ def record_item(pk: str, write: RecordWrite, expires_at: str) -> dict[str, Any]:
         item |= {"deleted": {"BOOL": True}, "expires_at": {"N": expires_at}}
     else:
         item["data"] = {"S": change.data}
+        if write.rollup is not None:
+            item["rollup"] = {"S": write.rollup}
     return item
 
 
@@ -128,14 +139,23 @@ class SyncRepository(Repository):
         return _head_from_item(head_item), records
 
     def commit(
-        self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
+        self,
+        user_id: str,
+        head: SyncHead,
+        new_head: SyncHead,
+        writes: list[RecordWrite],
+        rollups: RollupChange,
+        now: datetime,
     ) -> None:
-        """One transaction: the records, each conditioned on the version read, and the head, conditioned on
-        the sequence read and on no erasure running. Contention and throttling are retried here."""
+        """One transaction: the records, each conditioned on the version read; the head, conditioned on
+        the sequence read and on no erasure running; and the rollup weeks the records change (the head's
+        condition serialises every push of the user, so their sums never race). Contention and throttling
+        are retried here."""
         pk = user_pk(user_id)
         expires_at = str(int((now + timedelta(days=TOMBSTONE_DAYS)).timestamp()))
         items: list[dict[str, Any]] = [self._put_record(record_item(pk, write, expires_at), write) for write in writes]
         items.append(self._head_update(pk, head, new_head, now))
+        items += [week_update_action(self._table_name, user_id, week, change) for week, change in rollups.items()]
         for attempt in range(CONTENTION_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]

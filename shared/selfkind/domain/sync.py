@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from selfkind.domain.rollups import (
+    Contribution,
+    RollupChange,
+    add_contribution,
+    contribution,
+    stored_contribution,
+    weeks_touched,
+    without_empty,
+)
 from selfkind.models.exceptions import (
     AccountErasedError,
     ConflictError,
@@ -29,12 +38,15 @@ from selfkind.models.sync import (
     RecordChange,
     StoredRecord,
     SyncHead,
+    tables_for_schema,
 )
 
 # The sequence starts above zero: WatermelonDB rejects a timestamp of 0, and a user with no data
 # must get a timestamp that the first change will still be after.
 INITIAL_SEQ = 1
-MAX_RECORDS_PER_TRANSACTION = 99  # DynamoDB allows 100 items; the head takes the last place
+# DynamoDB allows 100 items in a transaction: the head takes one place, and the records and the rollup
+# weeks they change share the other 99.
+MAX_ITEMS_BESIDE_HEAD = 99
 MAX_TRANSACTION_BYTES = 3_500_000  # DynamoDB allows 4 MB per transaction
 MAX_HEAD_RETRIES = 8
 
@@ -48,6 +60,7 @@ class RecordWrite:
     created_seq: int
     created_base: int
     expected_seq: int | None  # the version read before; None: the record must not exist yet
+    rollup: str | None = None  # what the record adds to the insights rollups (selfkind.domain.rollups)
 
 
 class SyncStore(Protocol):
@@ -58,8 +71,15 @@ class SyncStore(Protocol):
     def read_for_push(self, user_id: str, keys: list[RecordKey]) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
 
     def commit(
-        self, user_id: str, head: SyncHead, new_head: SyncHead, writes: list[RecordWrite], now: datetime
-    ) -> None: ...
+        self,
+        user_id: str,
+        head: SyncHead,
+        new_head: SyncHead,
+        writes: list[RecordWrite],
+        rollups: RollupChange,
+        now: datetime,
+    ) -> None:
+        """One all-or-nothing transaction: the records, the head and the rollup weeks they change."""
 
     def changes_between(self, user_id: str, after_seq: int, upto_seq: int) -> Iterator[StoredRecord]: ...
 
@@ -85,10 +105,11 @@ def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
     replacement = last is not None and (last > head.seq or last < max(floor, tombstone_horizon(head, now)))
     full = last is None or replacement
     after = 0 if full or last is None else last
-    page = _PageBuilder(created_after=after, start_seq=max(after, floor), include_deleted=not full)
+    tables = tables_for_schema(request.schema_version)
+    page = _PageBuilder(created_after=after, start_seq=max(after, floor), include_deleted=not full, tables=tables)
     complete = page.add_all(store.changes_between(request.user_id, max(after, floor), head.seq))
     if request.migration and not full:
-        for table in sorted(request.migration.tables_to_resend()):
+        for table in sorted(request.migration.tables_to_resend() & set(tables)):
             page.add_in_full(
                 store.records_of_table(request.user_id, table, after_seq=floor),
                 as_created=table in request.migration.tables,
@@ -97,8 +118,9 @@ def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
 
 
 class _PageBuilder:
-    def __init__(self, created_after: int, start_seq: int, include_deleted: bool) -> None:
+    def __init__(self, created_after: int, start_seq: int, include_deleted: bool, tables: tuple[str, ...]) -> None:
         self.created_after = created_after
+        self.tables = tables
         self.include_deleted = include_deleted
         self.created: dict[str, list[str]] = {}
         self.updated: dict[str, list[str]] = {}
@@ -115,7 +137,8 @@ class _PageBuilder:
                 return False
             self.size += cost
             self.last_seq = record.seq
-            self._add(record, as_created=self._new_to_client(record))
+            if record.table in self.tables:  # a client on an older schema skips the tables it lacks
+                self._add(record, as_created=self._new_to_client(record))
         return True
 
     def _new_to_client(self, record: StoredRecord) -> bool:
@@ -146,6 +169,7 @@ class _PageBuilder:
             timestamp=max(timestamp, INITIAL_SEQ),
             has_more=has_more,
             replacement=replacement,
+            tables=self.tables,
         )
 
 
@@ -159,15 +183,20 @@ def _unchanged(change: RecordChange, stored: StoredRecord | None) -> bool:
     return change.data == stored.data
 
 
-def _chunks(changes: list[RecordChange]) -> Iterator[list[RecordChange]]:
+def _chunks(changes: list[RecordChange], weeks_of: dict[RecordKey, set[date]]) -> Iterator[list[RecordChange]]:
+    """Changes in transactions of at most 99 items beside the head: records and the rollup weeks they change."""
     chunk: list[RecordChange] = []
+    weeks: set[date] = set()
     size = 0
     for change in changes:
         cost = len(change.data or "") + 200
-        if chunk and (len(chunk) == MAX_RECORDS_PER_TRANSACTION or size + cost > MAX_TRANSACTION_BYTES):
+        touched = weeks | weeks_of[(change.table, change.record_id)]
+        if chunk and (len(chunk) + 1 + len(touched) > MAX_ITEMS_BESIDE_HEAD or size + cost > MAX_TRANSACTION_BYTES):
             yield chunk
-            chunk, size = [], 0
+            chunk, weeks, size = [], set(), 0
+            touched = set(weeks_of[(change.table, change.record_id)])
         chunk.append(change)
+        weeks = touched
         size += cost
     if chunk:
         yield chunk
@@ -181,7 +210,7 @@ def _advanced(head: SyncHead, new_seq: int, now: datetime) -> SyncHead:
     if expired:  # only the latest expired day matters to tombstone_horizon
         day_seqs[cutoff_day] = max(expired)
     day_seqs[now.date().isoformat()] = new_seq
-    return SyncHead(seq=new_seq, exists=True, day_seqs=day_seqs)
+    return SyncHead(seq=new_seq, exists=True, day_seqs=day_seqs, epoch=head.epoch, timezone=head.timezone)
 
 
 def _check_base(head: SyncHead, last_pulled_at: int, now: datetime) -> None:
@@ -208,8 +237,11 @@ def push(store: SyncStore, user_id: str, last_pulled_at: int, changes: list[Reco
     if conflicts:
         raise SyncConflictError(conflicts)
     pending = [change for change in changes if not _unchanged(change, stored.get((change.table, change.record_id)))]
-    for chunk in _chunks(pending):
-        head = _commit_chunk(store, user_id, head, chunk, stored, last_pulled_at, now)
+    # Rolled up in the zone the head holds as the push starts: a change of zone applies from then on.
+    added = {(c.table, c.record_id): contribution(c.table, c.data, head.timezone) for c in pending}
+    weeks_of = {key: weeks_touched(stored.get(key), part) for key, part in added.items()}
+    for chunk in _chunks(pending, weeks_of):
+        head = _commit_chunk(store, user_id, head, chunk, stored, added, last_pulled_at, now)
 
 
 def _commit_chunk(
@@ -218,12 +250,20 @@ def _commit_chunk(
     head: SyncHead,
     chunk: list[RecordChange],
     stored: dict[RecordKey, StoredRecord],
+    added: dict[RecordKey, Contribution | None],
     last_pulled_at: int,
     now: datetime,
 ) -> SyncHead:
+    rollups: RollupChange = {}
+    for change in chunk:
+        key = (change.table, change.record_id)
+        add_contribution(rollups, stored_contribution(stored.get(key)), -1)
+        add_contribution(rollups, added[key], 1)
+    rollups = without_empty(rollups)
     for _ in range(MAX_HEAD_RETRIES):
         writes = []
         for offset, change in enumerate(chunk, start=1):
+            part = added[(change.table, change.record_id)]
             previous = stored.get((change.table, change.record_id))
             seq = head.seq + offset
             kept = previous if previous is not None and not previous.deleted else None
@@ -234,11 +274,12 @@ def _commit_chunk(
                     created_seq=kept.created_seq if kept else seq,
                     created_base=kept.created_base if kept else last_pulled_at,
                     expected_seq=previous.seq if previous else None,
+                    rollup=part.to_json() if part else None,
                 )
             )
         new_head = _advanced(head, head.seq + len(chunk), now)
         try:
-            store.commit(user_id, head, new_head, writes, now)
+            store.commit(user_id, head, new_head, writes, rollups, now)
         except HeadMovedError:
             head = store.read_head(user_id)  # another device committed first: take the next numbers
             _check_base(head, last_pulled_at, now)  # ...unless the account was erased meanwhile

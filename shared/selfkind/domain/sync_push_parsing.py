@@ -9,6 +9,7 @@ from selfkind.models.exceptions import PayloadTooLargeError
 from selfkind.models.sync import (
     MAX_RECORD_BYTES,
     MAX_RECORDS_PER_PUSH,
+    OMITTED_WHEN_NULL,
     SYNCED_TABLES,
     PushBody,
     RecordChange,
@@ -31,7 +32,10 @@ def record_changes(body: PushBody) -> list[RecordChange]:
     parsed: list[RecordChange] = []
     for table, table_changes in tables:
         for record in [*table_changes.created, *table_changes.updated]:
-            data = canonical_record_json(record.id, record.model_dump(exclude={"id"}))
+            columns = record.model_dump(exclude={"id"})
+            data = canonical_record_json(
+                record.id, {k: v for k, v in columns.items() if v is not None or k not in OMITTED_WHEN_NULL}
+            )
             if len(data.encode()) > MAX_RECORD_BYTES:
                 raise PayloadTooLargeError(f"A record is over {MAX_RECORD_BYTES // 1024} KB (in {table}).")
             parsed.append(RecordChange(table=table, record_id=record.id, data=data))

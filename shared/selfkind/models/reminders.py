@@ -194,6 +194,10 @@ class Settings(BaseModel):
     paused_until: Annotated[AwareDatetime, BeforeValidator(_text_only)] | None = None
     gentle_pacing: StrictBool = True
     notification_preview: NotificationPreview = NotificationPreview.OWN_HIDDEN
+    timezone: Annotated[
+        TimeZoneName | None,
+        Field(description="IANA zone insights count days in; null: the first registered device's, else UTC."),
+    ] = None
 
 
 class Engagement(BaseModel):

@@ -7,7 +7,7 @@ ignored and never stored.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -46,6 +46,8 @@ class JournalEntryColumns(_Columns):
     body: Annotated[StrictStr, Field(max_length=60_000)]
     mood: Feeling | None = None
     exercise_id: Annotated[StrictStr, Field(max_length=100)] | None = None
+    # Schema version 2: the journaling prompt the entry answers (GET /v1/prompts), if any.
+    prompt_id: Annotated[StrictStr, Field(max_length=100)] | None = None
     created_at: Millis
     updated_at: Millis
 
@@ -68,12 +70,34 @@ class PracticeSessionColumns(_Columns):
     updated_at: Millis
 
 
+class CheckInColumns(_Columns):
+    """A self-compassion check-in (schema version 2): the SCS-SF answers, one digit 1-5 per item in order."""
+
+    instrument: Literal["scs-sf"]
+    answers: Annotated[StrictStr, Field(pattern=r"^[1-5]{12}$", description="12 digits 1-5, in item order.")]
+    taken_at: Millis
+
+
 SYNCED_TABLES: dict[str, type[_Columns]] = {  # in pull order
     "journal_entries": JournalEntryColumns,
     "affirmations": AffirmationColumns,
     "practice_sessions": PracticeSessionColumns,
+    "check_ins": CheckInColumns,
 }
-SCHEMA_VERSION = 1
+LATEST_SCHEMA_VERSION = 2
+# Columns added after version 1, stored only when set: a version-1 record keeps the exact stored form it
+# had, so re-sending it is still recognised as no change.
+OMITTED_WHEN_NULL = frozenset({"prompt_id"})
+# The tables a client of each schema version has: one on version 1 never receives check_ins.
+TABLES_BY_SCHEMA_VERSION: dict[int, tuple[str, ...]] = {
+    1: ("journal_entries", "affirmations", "practice_sessions"),
+    2: ("journal_entries", "affirmations", "practice_sessions", "check_ins"),
+}
+
+
+def tables_for_schema(schema_version: int) -> tuple[str, ...]:
+    """A client newer than the server gets every table the server has (it ignores none it knows)."""
+    return TABLES_BY_SCHEMA_VERSION[min(schema_version, LATEST_SCHEMA_VERSION)]
 
 
 class MigrationColumns(BaseModel):
@@ -108,6 +132,10 @@ class PracticeSessionRecord(PracticeSessionColumns):
     id: RecordId
 
 
+class CheckInRecord(CheckInColumns):
+    id: RecordId
+
+
 class JournalEntryChanges(BaseModel):
     created: list[JournalEntryRecord] = []
     updated: list[JournalEntryRecord] = []
@@ -126,6 +154,12 @@ class PracticeSessionChanges(BaseModel):
     deleted: list[RecordId] = []
 
 
+class CheckInChanges(BaseModel):
+    created: list[CheckInRecord] = []
+    updated: list[CheckInRecord] = []
+    deleted: list[RecordId] = []
+
+
 class PushChanges(BaseModel):
     """The pushed changes of each synced table; a table the API does not sync is a 400 listing those it does."""
 
@@ -134,6 +168,7 @@ class PushChanges(BaseModel):
     journal_entries: JournalEntryChanges | None = None
     affirmations: AffirmationChanges | None = None
     practice_sessions: PracticeSessionChanges | None = None
+    check_ins: CheckInChanges | None = None
 
 
 class PushBody(BaseModel):
@@ -150,6 +185,7 @@ class PullChanges(BaseModel):
     journal_entries: JournalEntryChanges
     affirmations: AffirmationChanges
     practice_sessions: PracticeSessionChanges
+    check_ins: CheckInChanges | None = Field(default=None, description="From schema_version 2 on.")
 
 
 class SyncPullResponse(BaseModel):
@@ -195,6 +231,9 @@ class StoredRecord(BaseModel):
     created_seq: int
     created_base: int  # the last_pulled_at of the push that created it
     data: str | None  # None: tombstone
+    # What it added to the insights rollups, as selfkind.domain.rollups wrote it; None: nothing (or a
+    # record stored before rollups existed).
+    rollup: str | None = None
 
     @property
     def deleted(self) -> bool:
@@ -211,6 +250,7 @@ class SyncHead(BaseModel):
     exists: bool
     day_seqs: dict[str, int] = {}
     epoch: ErasureEpoch = ErasureEpoch()
+    timezone: str = "UTC"  # the zone new records are rolled up in (selfkind.domain.rollups)
 
 
 class PullPage(BaseModel):
@@ -222,10 +262,11 @@ class PullPage(BaseModel):
     timestamp: int
     has_more: bool
     replacement: bool
+    tables: tuple[str, ...] = TABLES_BY_SCHEMA_VERSION[LATEST_SCHEMA_VERSION]
 
     def to_json(self) -> str:
         tables = []
-        for table in SYNCED_TABLES:
+        for table in self.tables:
             created = ",".join(self.created.get(table, []))
             updated = ",".join(self.updated.get(table, []))
             deleted = ",".join(_json_string(record_id) for record_id in self.deleted.get(table, []))

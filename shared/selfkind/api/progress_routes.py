@@ -1,0 +1,53 @@
+"""The sync function's progress routes: insights and suggestions, read from the user's rollups (JWT).
+
+Registered on the sync function's resolver from here, so the handler module stays thin. Both answer
+the user alone (the JWT's `sub`), in the language of `Accept-Language`, and are never cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from selfkind.api.auth import current_user_id
+from selfkind.api.negotiation import negotiate_language
+from selfkind.api.problems import documented_responses
+from selfkind.domain import insights, suggestions
+from selfkind.domain.insights import RollupReader
+from selfkind.models.insights import DEFAULT_WEEKS, MAX_WEEKS, Insights, Suggestions
+
+JWT: list[dict[str, list[str]]] = [{"jwt": []}]
+PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Accept-Language"}
+
+
+def register_progress_routes(
+    router: APIGatewayHttpResolver, rollups: RollupReader, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> None:
+
+    def answer(model: Insights | Suggestions, language: str) -> Response[str]:
+        headers = {**PRIVATE, "Content-Language": language}
+        return Response(200, content_type="application/json", body=model.model_dump_json(), headers=headers)
+
+    @router.get("/v1/insights", security=JWT, responses=documented_responses(Insights))
+    def get_insights(
+        weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS, description="How many weeks, the current one last.")] = (
+            DEFAULT_WEEKS
+        ),
+    ) -> Response[str]:
+        language = negotiate_language(router.current_event.headers.get("accept-language"))
+        user_id = current_user_id(router.current_event)
+        return answer(insights.get_insights(rollups, user_id, weeks, clock(), language), language)
+
+    @router.get("/v1/suggestions", security=JWT, responses=documented_responses(Suggestions))
+    def get_suggestions(
+        feeling: Annotated[int | None, Query(ge=1, le=5, description="How the person feels now, 1-5.")] = None,
+        minutes: Annotated[int | None, Query(ge=1, le=120, description="The minutes they have.")] = None,
+    ) -> Response[str]:
+        language = negotiate_language(router.current_event.headers.get("accept-language"))
+        user_id = current_user_id(router.current_event)
+        found = suggestions.suggest(rollups, user_id, clock(), language, feeling=feeling, minutes=minutes)
+        return answer(found, language)
