@@ -62,10 +62,8 @@ class FakeSyncStore:
         conflicts = [
             (w.change.table, w.change.record_id)
             for w in writes
-            if (stored := mine.get((w.change.table, w.change.record_id))) is not None
-            and stored.seq != w.expected_seq
-            or stored is None
-            and w.expected_seq is not None
+            if ((stored := mine.get((w.change.table, w.change.record_id))) is not None and stored.seq != w.expected_seq)
+            or (stored is None and w.expected_seq is not None)
         ]
         if conflicts:
             raise SyncConflictError(conflicts)

@@ -59,14 +59,17 @@ def test_three_weeks_of_practice_give_weeks_practices_check_ins_and_what_helped(
     assert [week.week_start for week in found.weeks] == [THIS_MONDAY - timedelta(weeks=2), LAST_MONDAY, THIS_MONDAY]
     oldest, last, this = found.weeks
     assert (oldest.sessions, oldest.days_practised, oldest.entries, oldest.mood) == (0, 0, 1, oldest.mood)
-    assert oldest.mood is not None and (oldest.mood.avg, oldest.mood.n) == (2.0, 1)
+    assert oldest.mood is not None
+    assert (oldest.mood.avg, oldest.mood.n) == (2.0, 1)
     assert (last.sessions, last.days_practised, last.minutes, last.entries, last.mood) == (3, 2, 12, 0, None)
     assert (this.sessions, this.days_practised, this.minutes, this.entries) == (2, 2, 11, 2)
-    assert this.mood is not None and (this.mood.avg, this.mood.n) == (4.0, 1)
+    assert this.mood is not None
+    assert (this.mood.avg, this.mood.n) == (4.0, 1)
 
     by_id = {practice.exercise_id: practice for practice in found.practices}
     breathing = by_id["box-breathing"].feeling_shift
-    assert breathing is not None and (breathing.avg, breathing.n) == (1.33, 3)
+    assert breathing is not None
+    assert (breathing.avg, breathing.n) == (1.33, 3)
     assert by_id["three-good-things"].feeling_shift is None  # one session with both feelings: too few to say
     assert found.helped_most.exercise_ids == ["box-breathing"]
     assert "not proof" in found.helped_most.caveat
@@ -114,15 +117,19 @@ def test_one_read_covers_the_weeks_of_every_zone() -> None:
 def test_an_empty_history_has_empty_weeks_and_nothing_to_say() -> None:
     found = insights.get_insights(FakeSyncStore(), "ben", 12, NOW, Language.EN)
 
-    assert len(found.weeks) == 12 and all(week.sessions == 0 and week.mood is None for week in found.weeks)
-    assert found.practices == [] and found.check_ins == [] and found.helped_most.exercise_ids == []
+    assert len(found.weeks) == 12
+    assert all(week.sessions == 0 and week.mood is None for week in found.weeks)
+    assert found.practices == []
+    assert found.check_ins == []
+    assert found.helped_most.exercise_ids == []
 
 
 def test_insights_never_speak_of_streaks_or_missed_days() -> None:
     store = FakeSyncStore()
     three_weeks(store)
     text = insights.get_insights(store, "ana", 12, NOW, Language.EN).model_dump_json().lower()
-    assert "streak" not in text and "missed" not in text
+    assert "streak" not in text
+    assert "missed" not in text
 
 
 # --- suggestions --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -144,7 +145,7 @@ check_in_records = st.builds(check_in, record_ids, moments, answers)
 
 @st.composite
 def operations(draw: st.DrawFn) -> list[tuple[str, Any]]:
-    steps = []
+    steps: list[tuple[str, Any]] = []
     for _ in range(draw(st.integers(min_value=1, max_value=12))):
         kind = draw(st.sampled_from(["push", "push", "push", "replay", "stale", "zone", "contended"]))
         if kind in ("push", "stale"):
@@ -177,15 +178,13 @@ def test_rollups_always_equal_a_full_recomputation(steps: list[tuple[str, Any]])
         elif kind == "contended":
             store.move_head_before_next_commit.append("ana")  # another device commits in between
         elif kind == "replay" and last is not None:
-            try:  # the same request again: what the server has is no change; anything else a conflict
+            # The same request again: what the server has is no change; anything else a conflict.
+            with contextlib.suppress(SyncConflictError):
                 push(store, "ana", last[0], last_pulled_at=last[1])
-            except SyncConflictError:
-                pass
         elif kind == "stale":
-            try:  # based on a pull from before everything: a conflict wherever a record moved since
+            # Based on a pull from before everything: a conflict wherever a record moved since.
+            with contextlib.suppress(SyncConflictError):
                 push(store, "ana", argument, last_pulled_at=1)
-            except SyncConflictError:
-                pass
         elif kind == "push":
             base = store.read_head("ana").seq
             push(store, "ana", argument, last_pulled_at=base)
