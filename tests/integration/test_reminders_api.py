@@ -31,6 +31,7 @@ DEFAULT_SETTINGS = {
     "paused_until": None,
     "gentle_pacing": True,
     "notification_preview": "own_hidden",
+    "timezone": None,
 }
 
 

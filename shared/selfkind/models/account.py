@@ -18,6 +18,7 @@ class AccountExport(BaseModel):
     journal_entries: list[dict[str, Any]] = Field(default_factory=list)
     affirmations: list[dict[str, Any]] = Field(default_factory=list)
     practice_sessions: list[dict[str, Any]] = Field(default_factory=list)
+    check_ins: list[dict[str, Any]] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list, description="Push tokens are not exported.")
     reminders: list[StoredReminder] = Field(default_factory=list)
     settings: Settings | None = None
