@@ -75,7 +75,8 @@ def test_insights_follow_what_is_pushed_and_are_the_users_alone(ana: Device, syn
 
     theirs = ok(get(sync, "/v1/insights", user="ben", query="weeks=4"))
     assert all(week["sessions"] == 0 and week["entries"] == 0 for week in theirs["weeks"])
-    assert theirs["practices"] == [] and theirs["check_ins"] == []
+    assert theirs["practices"] == []
+    assert theirs["check_ins"] == []
 
     # A delete changes them.
     ana.pull(schema_version=2)

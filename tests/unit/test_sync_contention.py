@@ -57,7 +57,7 @@ class FaultyDynamoDB:
 
 
 def _write() -> RecordChange:
-    return RecordChange(table="journal_entries", record_id="e1", data='{"id":"e1"}')
+    return RecordChange(table="affirmations", record_id="a1", data='{"id":"a1"}')  # not rolled up
 
 
 def _commit(client: FaultyDynamoDB, sleeps: list[float]) -> None:
