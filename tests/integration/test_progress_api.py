@@ -154,8 +154,23 @@ def test_a_version_1_journal_entry_is_not_refused_for_lacking_prompt_id_and_a_ve
 
     fresh = Device(sync, "ana")
     fresh.pull(schema_version=2)
-    assert "prompt_id" not in fresh.records[("journal_entries", "e1")]
+    assert fresh.records[("journal_entries", "e1")]["prompt_id"] is None  # to WatermelonDB, absent is "keep"
     assert fresh.records[("journal_entries", "e2")]["prompt_id"] == "letter-to-a-dear-friend"
+    old = Device(sync, "ana")
+    old.pull(schema_version=1)
+    assert "prompt_id" not in old.records[("journal_entries", "e1")]  # a version-1 client gets what it had
+
+    # A version-1 client editing the entry leaves prompt_id out: it keeps its value.
+    assert old.push({"journal_entries": {"updated": [{**entry("e2", now_ms(), 5)}]}})["statusCode"] == 200
+    fresh.pull(schema_version=2)
+    assert fresh.records[("journal_entries", "e2")]["prompt_id"] == "letter-to-a-dear-friend"
+    assert fresh.records[("journal_entries", "e2")]["mood"] == 5
+    # A version-2 client clearing it clears it.
+    cleared = {**fresh.records[("journal_entries", "e2")], "prompt_id": None}
+    assert fresh.push({"journal_entries": {"updated": [cleared]}})["statusCode"] == 200
+    another = Device(sync, "ana")
+    another.pull(schema_version=2)
+    assert another.records[("journal_entries", "e2")]["prompt_id"] is None
 
 
 def test_the_zone_comes_from_the_settings_else_the_first_device_else_utc(sync: Handler, account: Handler) -> None:
@@ -292,3 +307,24 @@ def test_stored_rollups_equal_a_rebuild_from_the_stored_records(
         records = SyncRepository(aws["Table"], client).all_records(user)
         stored = RollupRepository(aws["Table"], client).read_all(user)
         assert rollups.normalized(stored) == rollups.rebuild(records)
+
+
+def test_a_week_too_full_of_check_ins_is_a_413_and_nothing_is_written(ana: Device, aws: dict[str, str]) -> None:
+    # A week's item nearly at DynamoDB's 400 KB, as some 4,300 check-ins of long ids would make it (the
+    # padding stands in for them: filling it through pushes takes moto minutes).
+    taken_at = now_ms()
+    week = rollups.week_start(taken_at, "UTC")[0]
+    client = boto3.client("dynamodb")
+    client.put_item(
+        TableName=aws["Table"],
+        Item={"pk": {"S": "USER#ana"}, "sk": {"S": f"ROLLUP#WEEK#{week.isoformat()}"}, "padding": {"S": "x" * 399_000}},
+    )
+    head_before = SyncRepository(aws["Table"], client).read_head("ana").seq
+
+    response = ana.push({"check_ins": {"created": [check_in("c" * 64, taken_at, "333333333333")]}})
+
+    assert response["statusCode"] == 413, response["body"]
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+    assert "check-ins" in json.loads(response["body"])["detail"]
+    assert SyncRepository(aws["Table"], client).read_head("ana").seq == head_before
+    assert list(SyncRepository(aws["Table"], client).all_records("ana")) == []

@@ -27,7 +27,7 @@ from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, reco
 from selfkind.data.rollup_repository import week_update_action, zone_from_head_item
 from selfkind.domain.rollups import RollupChange
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
-from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
+from selfkind.models.exceptions import HeadMovedError, PayloadTooLargeError, ServiceBusyError, SyncConflictError
 from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ CONTENTION_ATTEMPTS = 5
 _BACKOFF_BASE_SECONDS = 0.05
 _BACKOFF_CAP_SECONDS = 0.8
 RETRY_AFTER_SECONDS = 1
+_WEEK_FULL = "Item size to update has exceeded the maximum allowed size"  # DynamoDB's words for the 400 KB limit
 _CONTENTION_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 # Left after botocore's own retries (standard mode), or never retried by it.
 _THROTTLING_CODES = frozenset(
@@ -197,9 +198,15 @@ class SyncRepository(Repository):
         code = error.response.get("Error", {}).get("Code", "")
         if code in _THROTTLING_CODES:
             return True
+        reasons = erasure.cancellation_reasons(error)
+        if _WEEK_FULL in error.response.get("Error", {}).get("Message", "") or "ValidationError" in reasons:
+            # Records are at most 64 KB, so only a rollup week can outgrow DynamoDB's 400 KB item: one
+            # holding some 4,000 check-ins. Said plainly rather than left a 500; nothing was written.
+            raise PayloadTooLargeError(
+                "A week can hold about 4,000 check-ins and this push would pass that; delete some of that week's."
+            ) from error
         if code != "TransactionCanceledException":
             return False
-        reasons = erasure.cancellation_reasons(error)
         conflicting = [
             (write.change.table, write.change.record_id)
             for write, reason in zip(writes, reasons, strict=False)

@@ -8,6 +8,7 @@ skips a change.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from selfkind.domain.rollups import (
     weeks_touched,
     without_empty,
 )
+from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.exceptions import (
     AccountErasedError,
     ConflictError,
@@ -106,7 +108,15 @@ def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
     full = last is None or replacement
     after = 0 if full or last is None else last
     tables = tables_for_schema(request.schema_version)
-    page = _PageBuilder(created_after=after, start_seq=max(after, floor), include_deleted=not full, tables=tables)
+    # A client that has just created a table has none of its records: all of them go to it as created.
+    new_tables = frozenset(request.migration.tables) & set(tables) if request.migration and not full else frozenset()
+    page = _PageBuilder(
+        created_after=after,
+        start_seq=max(after, floor),
+        include_deleted=not full,
+        schema_version=request.schema_version,
+        new_tables=new_tables,
+    )
     complete = page.add_all(store.changes_between(request.user_id, max(after, floor), head.seq))
     if request.migration and not full:
         for table in sorted(request.migration.tables_to_resend() & set(tables)):
@@ -118,9 +128,18 @@ def pull(store: SyncStore, request: PullRequest, now: datetime) -> PullPage:
 
 
 class _PageBuilder:
-    def __init__(self, created_after: int, start_seq: int, include_deleted: bool, tables: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        created_after: int,
+        start_seq: int,
+        include_deleted: bool,
+        schema_version: int,
+        new_tables: frozenset[str],
+    ) -> None:
         self.created_after = created_after
-        self.tables = tables
+        self.schema_version = schema_version
+        self.tables = tables_for_schema(schema_version)
+        self.new_tables = new_tables
         self.include_deleted = include_deleted
         self.created: dict[str, list[str]] = {}
         self.updated: dict[str, list[str]] = {}
@@ -138,7 +157,7 @@ class _PageBuilder:
             self.size += cost
             self.last_seq = record.seq
             if record.table in self.tables:  # a client on an older schema skips the tables it lacks
-                self._add(record, as_created=self._new_to_client(record))
+                self._add(record, as_created=record.table in self.new_tables or self._new_to_client(record))
         return True
 
     def _new_to_client(self, record: StoredRecord) -> bool:
@@ -169,11 +188,22 @@ class _PageBuilder:
             timestamp=max(timestamp, INITIAL_SEQ),
             has_more=has_more,
             replacement=replacement,
-            tables=self.tables,
+            schema_version=self.schema_version,
         )
 
 
 # --- push ---------------------------------------------------------------------------------------
+
+
+def _keeping_absent_columns(change: RecordChange, stored: StoredRecord | None) -> RecordChange:
+    """A client on an older schema leaves out the columns it lacks: they keep the values stored."""
+    if not change.absent_columns or change.data is None or stored is None or stored.data is None:
+        return change
+    kept = {name: value for name, value in json.loads(stored.data).items() if name in change.absent_columns}
+    if not kept:
+        return change
+    columns = {name: value for name, value in json.loads(change.data).items() if name != "id"}
+    return change.model_copy(update={"data": canonical_record_json(change.record_id, {**columns, **kept})})
 
 
 def _unchanged(change: RecordChange, stored: StoredRecord | None) -> bool:
@@ -227,6 +257,7 @@ def push(store: SyncStore, user_id: str, last_pulled_at: int, changes: list[Reco
     keys = [(change.table, change.record_id) for change in changes]
     head, stored = store.read_for_push(user_id, keys)
     _check_base(head, last_pulled_at, now)
+    changes = [_keeping_absent_columns(change, stored.get((change.table, change.record_id))) for change in changes]
     conflicts = [
         (change.table, change.record_id)
         for change in changes

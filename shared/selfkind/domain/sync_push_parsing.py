@@ -7,9 +7,9 @@ from typing import Any
 
 from selfkind.models.exceptions import PayloadTooLargeError
 from selfkind.models.sync import (
+    LATER_COLUMNS,
     MAX_RECORD_BYTES,
     MAX_RECORDS_PER_PUSH,
-    OMITTED_WHEN_NULL,
     SYNCED_TABLES,
     PushBody,
     RecordChange,
@@ -32,13 +32,15 @@ def record_changes(body: PushBody) -> list[RecordChange]:
     parsed: list[RecordChange] = []
     for table, table_changes in tables:
         for record in [*table_changes.created, *table_changes.updated]:
+            later = LATER_COLUMNS.get(table, frozenset())
             columns = record.model_dump(exclude={"id"})
             data = canonical_record_json(
-                record.id, {k: v for k, v in columns.items() if v is not None or k not in OMITTED_WHEN_NULL}
+                record.id, {k: v for k, v in columns.items() if v is not None or k not in later}
             )
             if len(data.encode()) > MAX_RECORD_BYTES:
                 raise PayloadTooLargeError(f"A record is over {MAX_RECORD_BYTES // 1024} KB (in {table}).")
-            parsed.append(RecordChange(table=table, record_id=record.id, data=data))
+            absent = later - record.model_fields_set
+            parsed.append(RecordChange(table=table, record_id=record.id, data=data, absent_columns=absent))
         parsed += [RecordChange(table=table, record_id=record_id, data=None) for record_id in table_changes.deleted]
     last_change = {(change.table, change.record_id): change for change in parsed}
     return list(last_change.values())

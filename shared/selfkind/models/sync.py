@@ -85,9 +85,12 @@ SYNCED_TABLES: dict[str, type[_Columns]] = {  # in pull order
     "check_ins": CheckInColumns,
 }
 LATEST_SCHEMA_VERSION = 2
-# Columns added after version 1, stored only when set: a version-1 record keeps the exact stored form it
-# had, so re-sending it is still recognised as no change.
-OMITTED_WHEN_NULL = frozenset({"prompt_id"})
+# Columns added after version 1, by table: stored only when set, so a version-1 record keeps the exact
+# stored form it had (re-sending it is still no change); sent as null to clients that have them (to
+# WatermelonDB an absent column means "keep yours"); and kept as stored when a push leaves them out (a
+# version-1 client sends every column it knows, so absent means "this client lacks the column").
+LATER_COLUMNS: dict[str, frozenset[str]] = {"journal_entries": frozenset({"prompt_id"})}
+LATER_COLUMNS_SINCE = 2
 # The tables a client of each schema version has: one on version 1 never receives check_ins.
 TABLES_BY_SCHEMA_VERSION: dict[int, tuple[str, ...]] = {
     1: ("journal_entries", "affirmations", "practice_sessions"),
@@ -214,6 +217,8 @@ class RecordChange(BaseModel):
     table: str
     record_id: str
     data: str | None  # None: deleted
+    # Later columns (LATER_COLUMNS) the pushed record left out: they keep their stored values.
+    absent_columns: frozenset[str] = frozenset()
 
     @property
     def deleted(self) -> bool:
@@ -262,18 +267,36 @@ class PullPage(BaseModel):
     timestamp: int
     has_more: bool
     replacement: bool
-    tables: tuple[str, ...] = TABLES_BY_SCHEMA_VERSION[LATEST_SCHEMA_VERSION]
+    schema_version: int = LATEST_SCHEMA_VERSION
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tables_for_schema(self.schema_version)
 
     def to_json(self) -> str:
         tables = []
+        complete = _with_later_columns if self.schema_version >= LATER_COLUMNS_SINCE else _as_stored
         for table in self.tables:
-            created = ",".join(self.created.get(table, []))
-            updated = ",".join(self.updated.get(table, []))
+            created = ",".join(complete(table, data) for data in self.created.get(table, []))
+            updated = ",".join(complete(table, data) for data in self.updated.get(table, []))
             deleted = ",".join(_json_string(record_id) for record_id in self.deleted.get(table, []))
             tables.append(f'"{table}":{{"created":[{created}],"updated":[{updated}],"deleted":[{deleted}]}}')
         strategy = ',"experimentalStrategy":"replacement"' if self.replacement else ""
         more = "true" if self.has_more else "false"
         return f'{{"changes":{{{",".join(tables)}}},"timestamp":{self.timestamp},"has_more":{more}{strategy}}}'
+
+
+def _as_stored(_table: str, data: str) -> str:
+    return data
+
+
+def _with_later_columns(table: str, data: str) -> str:
+    """The record with each later column it lacks as null. Spliced into the stored JSON (an object, keys
+    sorted): inside a JSON string a quote is always escaped, so `"name":` only ever matches a key."""
+    missing = [name for name in sorted(LATER_COLUMNS.get(table, ())) if f'"{name}":' not in data]
+    if not missing:
+        return data
+    return data[:-1] + "".join(f',"{name}":null' for name in missing) + "}"
 
 
 def _json_string(value: str) -> str:
