@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from selfkind.api.caching import localized_json_response
 from selfkind.api.care_routes import register_care_routes
 from selfkind.api.negotiation import negotiate_language
-from selfkind.api.progress_content_routes import register_progress_content_routes
 from selfkind.api.problems import documented_responses
+from selfkind.api.progress_content_routes import register_progress_content_routes
 from selfkind.api.resolver import create_resolver
 from selfkind.domain import catalog
 from selfkind.models.catalog import (

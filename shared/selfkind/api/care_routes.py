@@ -13,6 +13,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
 from selfkind.api.caching import Respond
 from selfkind.api.problems import documented_responses
 from selfkind.domain import guides, programs, support

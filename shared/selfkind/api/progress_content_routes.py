@@ -50,7 +50,7 @@ def register_progress_content_routes(router: APIGatewayHttpResolver, respond: Re
     @router.get(
         "/v1/instruments/scs-sf",
         responses=documented_responses(Instrument, cacheable=True, authenticated=False),
-        description="The Self-Compassion Scale – Short Form: its 12 items verbatim, anchors, reverse keys, scoring "
+        description="The Self-Compassion Scale, Short Form: its 12 items verbatim, anchors, reverse keys, scoring "
         "and citation. Served in a language only where a published, validated version exists; otherwise in "
         "English with `language_note` in the language asked for, and Content-Language `en`.",
     )

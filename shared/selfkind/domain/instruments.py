@@ -1,4 +1,4 @@
-"""The Self-Compassion Scale – Short Form (SCS-SF): scoring a check-in, and the instrument in one language.
+"""The Self-Compassion Scale, Short Form (SCS-SF): scoring a check-in, and the instrument in one language.
 
 Raes, Pommier, Neff & Van Gucht (2011), doi:10.1002/cpp.702. The total is the mean of the 12 answers
 after each answer x to a reverse-keyed item becomes 6 - x. Only the total is reported: the short form's
