@@ -13,13 +13,13 @@ from functools import cache
 from selfkind.content import load_instruments
 from selfkind.models.catalog import Language
 from selfkind.models.instruments import (
-    Anchor,
-    Citation,
     Instrument,
+    InstrumentAnchor,
+    InstrumentCitation,
     InstrumentContent,
-    Item,
+    InstrumentItem,
+    InstrumentScoring,
     LanguageNote,
-    Scoring,
 )
 
 SCS_SF_ID = "scs-sf"
@@ -74,21 +74,21 @@ def get_scs_sf(language: Language) -> Instrument:
         heading=content.heading.in_language(served),
         instructions=content.instructions.in_language(served),
         anchors=[
-            Anchor(value=anchor.value, label=anchor.label.in_language(served) if anchor.label else None)
+            InstrumentAnchor(value=anchor.value, label=anchor.label.in_language(served) if anchor.label else None)
             for anchor in content.anchors
         ],
         items=[
-            Item(number=item.number, text=item.text.in_language(served), reverse_keyed=item.reverse_keyed)
+            InstrumentItem(number=item.number, text=item.text.in_language(served), reverse_keyed=item.reverse_keyed)
             for item in content.items
         ],
-        scoring=Scoring(
+        scoring=InstrumentScoring(
             reverse_keyed_items=sorted(REVERSE_KEYED),
             min=float(ANSWER_MIN),
             max=float(ANSWER_MAX),
             description=content.scoring.in_language(served),
         ),
         about=content.about.in_language(served),
-        citation=Citation(
+        citation=InstrumentCitation(
             text=content.citation.text, doi=content.citation.doi, url=f"https://doi.org/{content.citation.doi}"
         ),
     )

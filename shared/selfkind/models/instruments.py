@@ -113,18 +113,18 @@ class LanguageNote(BaseModel):
     text: str
 
 
-class Anchor(BaseModel):
+class InstrumentAnchor(BaseModel):
     value: int
     label: str | None = Field(description="As printed on the published form; null where it prints only the number.")
 
 
-class Item(BaseModel):
+class InstrumentItem(BaseModel):
     number: int = Field(description="The item's number in the published order.")
     text: str = Field(description="Verbatim as published.")
     reverse_keyed: bool = Field(description="An answer x to this item scores as 6 - x.")
 
 
-class Scoring(BaseModel):
+class InstrumentScoring(BaseModel):
     method: Literal["mean"] = "mean"
     reverse_keyed_items: list[int]
     reversed_answer: Literal["6 - x"] = "6 - x"
@@ -133,7 +133,7 @@ class Scoring(BaseModel):
     description: str
 
 
-class Citation(BaseModel):
+class InstrumentCitation(BaseModel):
     text: str
     doi: str
     url: str
@@ -149,8 +149,8 @@ class Instrument(InLanguage):
     name: str
     heading: str
     instructions: str
-    anchors: list[Anchor]
-    items: list[Item]
-    scoring: Scoring
+    anchors: list[InstrumentAnchor]
+    items: list[InstrumentItem]
+    scoring: InstrumentScoring
     about: str = Field(description="What the instrument is for here: a reflection aid, not a diagnosis.")
-    citation: Citation
+    citation: InstrumentCitation
