@@ -1,5 +1,5 @@
-"""The exercise catalog and the care content (support lines, guides, programs): public, read-only,
-served from the content bundled in the layer."""
+"""The exercise catalog, the care content (support lines, guides, programs) and the progress content
+(journaling prompts, the SCS-SF instrument): public, read-only, served from the content bundled in the layer."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from selfkind.api.caching import localized_json_response
 from selfkind.api.care_routes import register_care_routes
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
+from selfkind.api.progress_content_routes import register_progress_content_routes
 from selfkind.api.resolver import create_resolver
 from selfkind.domain import catalog
 from selfkind.models.catalog import (
@@ -55,6 +56,7 @@ def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
 
 
 register_care_routes(app, respond)
+register_progress_content_routes(app, respond)
 
 
 @app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True, authenticated=False))

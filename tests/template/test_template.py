@@ -46,6 +46,9 @@ def test_every_route_requires_the_jwt_except_the_public_catalog() -> None:
         "/v1/guides/{guide_id}",
         "/v1/programs",
         "/v1/programs/{program_id}",
+        "/v1/prompts",
+        "/v1/prompts/{prompt_id}",
+        "/v1/instruments/scs-sf",
         "$default",
     }
     auth = RESOURCES["HttpApi"]["Properties"]["Auth"]

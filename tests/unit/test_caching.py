@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from selfkind.api.caching import entity_tag, localized_json_response
-from selfkind.models.catalog import Affirmation, Language, Theme
+from selfkind.models.catalog import Affirmation, InLanguage, Language, Theme
 
 
 def _model() -> Affirmation:
@@ -38,3 +38,15 @@ def test_a_stale_if_none_match_gets_the_body() -> None:
     response = localized_json_response(_model(), Language.EN, '"stale"', 60)
     assert response.status_code == 200
     assert response.body
+
+
+def test_an_answer_that_states_its_language_is_sent_with_that_content_language() -> None:
+    class Served(InLanguage):
+        text: str
+
+    # Asked in Spanish, answered in English (an instrument with no validated Spanish version).
+    response = localized_json_response(Served(language=Language.EN, text="x"), Language.ES, None, 60)
+
+    assert response.headers["Content-Language"] == "en"
+    assert response.headers["Vary"] == "Accept-Language"
+    assert response.headers["ETag"] == entity_tag(Language.ES, str(response.body))  # one tag per language asked

@@ -8,7 +8,15 @@ from datetime import date, time, timedelta
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from selfkind.content import check_programs, load_catalog_content, load_guides, load_programs, load_support_content
+from selfkind.content import (
+    check_programs,
+    load_catalog_content,
+    load_guides,
+    load_instruments,
+    load_programs,
+    load_prompts,
+    load_support_content,
+)
 from selfkind.domain.reminder_content import suggestable_exercises
 from selfkind.models.catalog import Approach, Category, LocalizedText
 from selfkind.models.programs import ProgramContent
@@ -201,7 +209,12 @@ def _spanish() -> str:
         texts += _all_texts(guide)
     for program in load_programs():
         texts += _all_texts(program)
-    return "\n".join(text.es for text in texts)
+    for prompt in load_prompts():
+        texts += _all_texts(prompt)
+    spanish = [text.es for text in texts]
+    for instrument in load_instruments():  # the app's own words about it; its items are published text
+        spanish += [instrument.scoring.es, instrument.about.es, *instrument.unavailable_language_notes.values()]
+    return "\n".join(spanish)
 
 
 @pytest.mark.parametrize(
@@ -217,6 +230,7 @@ def _spanish() -> str:
         r"No estoy a solas en esto",
         r"Perteneces aquí",
         r"una respiración a la vez",
+        r"\bvosotr|\bos\b|\busted(es)?\b",  # one register: tú, never vosotros or usted
     ],
 )
 def test_the_spanish_avoids_regional_words_and_calques(avoided: str) -> None:
@@ -232,6 +246,8 @@ def test_the_spanish_avoids_regional_words_and_calques(avoided: str) -> None:
         "alguien, real o imaginario",
         "entre tres y cinco",
         "No soy la única persona",
+        "Si quieres",
+        "enojo",
     ],
 )
 def test_the_spanish_uses_the_reviewed_phrases(wanted: str) -> None:

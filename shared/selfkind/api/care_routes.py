@@ -7,23 +7,20 @@ the domain function it calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel
 
+from selfkind.api.caching import Respond
 from selfkind.api.problems import documented_responses
 from selfkind.domain import guides, programs, support
-from selfkind.models.catalog import Language
 from selfkind.models.guides import Guide, GuideList
 from selfkind.models.programs import Program, ProgramList
 from selfkind.models.support import SupportInfo
 
-Respond = Callable[[Callable[[Language], BaseModel]], Response[str]]
 COUNTRY_CODE = r"^[A-Za-z]{2}$"
 
 

@@ -7,6 +7,7 @@ file is read and validated once per container, and only when a route first needs
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,9 @@ from pydantic import TypeAdapter
 
 from selfkind.models.catalog import AffirmationContent, CatalogContent, ExerciseContent
 from selfkind.models.guides import GuideContent
+from selfkind.models.instruments import InstrumentContent
 from selfkind.models.programs import ProgramContent
+from selfkind.models.prompts import PromptContent
 from selfkind.models.support import SupportContent
 
 FOLDER = Path(__file__).parent
@@ -24,11 +27,15 @@ AFFIRMATIONS_FILE = "affirmations.json"
 SUPPORT_FILE = "support.json"
 GUIDES_FILE = "guides.json"
 PROGRAMS_FILE = "programs.json"
+PROMPTS_FILE = "prompts.json"
+INSTRUMENTS_FILE = "instruments.json"
 
 ExerciseContentList = TypeAdapter(tuple[ExerciseContent, ...])
 AffirmationContentList = TypeAdapter(tuple[AffirmationContent, ...])
 GuideContentList = TypeAdapter(tuple[GuideContent, ...])
 ProgramContentList = TypeAdapter(tuple[ProgramContent, ...])
+PromptContentList = TypeAdapter(tuple[PromptContent, ...])
+InstrumentContentList = TypeAdapter(tuple[InstrumentContent, ...])
 
 
 @cache
@@ -63,6 +70,28 @@ def load_programs() -> tuple[ProgramContent, ...]:
     programs = ProgramContentList.validate_json((FOLDER / PROGRAMS_FILE).read_bytes())
     check_programs(programs, {exercise.id: exercise.duration_minutes for exercise in load_catalog_content().exercises})
     return programs
+
+
+@cache
+def load_prompts() -> tuple[PromptContent, ...]:
+    prompts = PromptContentList.validate_json((FOLDER / PROMPTS_FILE).read_bytes())
+    check_unique_ids(prompt.id for prompt in prompts)
+    return prompts
+
+
+@cache
+def load_instruments() -> tuple[InstrumentContent, ...]:
+    """Validated instruments, each checked as it loads (see InstrumentContent): items numbered in order,
+    every published text in exactly the languages the instrument has."""
+    instruments = InstrumentContentList.validate_json((FOLDER / INSTRUMENTS_FILE).read_bytes())
+    check_unique_ids(instrument.id for instrument in instruments)
+    return instruments
+
+
+def check_unique_ids(ids: Iterable[str]) -> None:
+    repeated = sorted(item for item, count in Counter(ids).items() if count > 1)
+    if repeated:
+        raise ValueError(f"ids used more than once: {repeated}")
 
 
 def check_guides(guides: Iterable[GuideContent], exercise_ids: Collection[str]) -> None:

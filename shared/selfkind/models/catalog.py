@@ -18,6 +18,14 @@ class Language(StrEnum):
 DEFAULT_LANGUAGE = Language.EN
 
 
+class InLanguage(BaseModel):
+    """A view that states the language of its text, which can differ from the language negotiated (a
+    validated instrument is served only in the languages it was validated in). Content-Language says this
+    language, not the one asked for."""
+
+    language: Language = Field(description="The language of the text; Content-Language says the same.")
+
+
 class Category(StrEnum):
     SELF_AWARENESS = "self_awareness"
     EMOTIONAL_REGULATION = "emotional_regulation"
