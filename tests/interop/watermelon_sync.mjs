@@ -3,6 +3,15 @@
 //   two-devices (default): create, edit, delete, concurrent edits of one record on two devices (merged
 //     in the pull; and racing, so that a push gets a 409 and the next synchronize() succeeds).
 //   delete-after-own-create: a device deletes a record it created and pushed in its previous sync.
+//   v1-beside-v2: an app on schema version 1 and one on version 2 (check_ins, journal_entries.prompt_id)
+//     side by side: each syncs as its schema allows, and both see each other's journal entries.
+//   v1-edit-keeps-prompt-id: the version-1 app edits an entry the version-2 app linked to a prompt.
+//   v2-clears-prompt-id: a version-2 app sets an entry's prompt_id back to null; the other must see it.
+//   migrate-to-v2: the version-1 app, with local data (some not yet pushed), is upgraded: a real
+//     WatermelonDB schema migration over the same storage, then the migration sync
+//     (migrationsEnabledAtVersion) brings what version 1 never received.
+//   migrate-to-v2-same-point: the same, when the version-2 app pushed its last check-in from the very
+//     last_pulled_at of the version-1 app's last pull (it pulled in between and nothing else changed).
 //
 //   node tests/interop/watermelon_sync.mjs <base_url> <token> [scenario]
 //   (or SELFKIND_BASE_URL, SELFKIND_TOKEN, SELFKIND_SCENARIO)
@@ -14,6 +23,7 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const { Database, Model, appSchema, tableSchema } = require('@nozbe/watermelondb')
+const { schemaMigrations, createTable, addColumns } = require('@nozbe/watermelondb/Schema/migrations')
 const LokiJSAdapter = require('@nozbe/watermelondb/adapters/lokijs').default
 const { synchronize } = require('@nozbe/watermelondb/sync')
 const watermelonLogger = require('@nozbe/watermelondb/utils/common/logger').default
@@ -43,23 +53,35 @@ function pretty(value) {
   return JSON.stringify(value, null, 2)
 }
 
-// --- the synced schema (version 1), as the server validates it -----------------------------------
+// --- the synced schema, versions 1 and 2, as the server validates it -------------------------------
 
-const SCHEMA_VERSION = 1
-const schema = appSchema({
-  version: SCHEMA_VERSION,
-  tables: [
+const JOURNAL_ENTRIES_V1 = [
+  { name: 'kind', type: 'string' },
+  { name: 'title', type: 'string', isOptional: true },
+  { name: 'body', type: 'string' },
+  { name: 'mood', type: 'number', isOptional: true },
+  { name: 'exercise_id', type: 'string', isOptional: true },
+  { name: 'created_at', type: 'number' },
+  { name: 'updated_at', type: 'number' },
+]
+// Version 2: the journaling prompt an entry answers, and the self-compassion check-ins.
+const PROMPT_ID = { name: 'prompt_id', type: 'string', isOptional: true }
+const CHECK_INS = {
+  name: 'check_ins',
+  columns: [
+    { name: 'instrument', type: 'string' },
+    { name: 'answers', type: 'string' },
+    { name: 'taken_at', type: 'number' },
+  ],
+}
+// Columns the server leaves out of a record while they are null (OMITTED_WHEN_NULL in models/sync.py).
+const OMITTED_WHEN_NULL = new Set([PROMPT_ID.name])
+
+function schemaOfVersion(version) {
+  const tables = [
     tableSchema({
       name: 'journal_entries',
-      columns: [
-        { name: 'kind', type: 'string' },
-        { name: 'title', type: 'string', isOptional: true },
-        { name: 'body', type: 'string' },
-        { name: 'mood', type: 'number', isOptional: true },
-        { name: 'exercise_id', type: 'string', isOptional: true },
-        { name: 'created_at', type: 'number' },
-        { name: 'updated_at', type: 'number' },
-      ],
+      columns: version >= 2 ? [...JOURNAL_ENTRIES_V1, PROMPT_ID] : JOURNAL_ENTRIES_V1,
     }),
     tableSchema({
       name: 'affirmations',
@@ -83,9 +105,29 @@ const schema = appSchema({
         { name: 'updated_at', type: 'number' },
       ],
     }),
+  ]
+  if (version >= 2) tables.push(tableSchema(CHECK_INS))
+  return appSchema({ version, tables })
+}
+
+const SCHEMAS = { 1: schemaOfVersion(1), 2: schemaOfVersion(2) }
+const LATEST_SCHEMA_VERSION = 2
+// What the version-2 app ships beside its schema, so that a version-1 database is migrated, not reset.
+const MIGRATIONS = schemaMigrations({
+  migrations: [
+    {
+      toVersion: 2,
+      steps: [addColumns({ table: 'journal_entries', columns: [PROMPT_ID] }), createTable(CHECK_INS)],
+    },
   ],
 })
-const TABLES = Object.keys(schema.tables).sort() // affirmations, journal_entries, practice_sessions
+// The first schema version whose app enabled migration syncs: from then on synchronize() sends
+// `migration` on the first pull after the database was migrated.
+const MIGRATIONS_ENABLED_AT_VERSION = 1
+
+function tablesOf(version) {
+  return Object.keys(SCHEMAS[version].tables).sort() // affirmations, [check_ins,] journal_entries, practice_sessions
+}
 
 // No decorators: the `createdAt`/`updatedAt` getters are what @date('created_at') etc. would define,
 // and their presence is what makes WatermelonDB stamp created_at on create and updated_at on update.
@@ -109,6 +151,15 @@ class Affirmation extends Tracked {
 
 class PracticeSession extends Tracked {
   static table = 'practice_sessions'
+}
+
+class CheckIn extends Model {
+  static table = 'check_ins'
+}
+
+const MODEL_CLASSES = {
+  1: [JournalEntry, Affirmation, PracticeSession],
+  2: [JournalEntry, Affirmation, PracticeSession, CheckIn],
 }
 
 // --- the API ---------------------------------------------------------------------------------------
@@ -149,23 +200,60 @@ function pullPath(lastPulledAt, schemaVersion, migration) {
 
 // --- a device: one database and the app's sync loop ---------------------------------------------
 
-function makeDevice(name) {
+// `storage` stands for the app's persistent storage (IndexedDB in a browser): a new app version opens it
+// again (see upgradeApp). Version-1 apps had no migrations; version-2 apps ship MIGRATIONS.
+function openDatabase(name, version, storage) {
   const adapter = new LokiJSAdapter({
-    schema,
+    schema: SCHEMAS[version],
+    migrations: version >= 2 ? MIGRATIONS : undefined,
     dbName: `selfkind-${name}`,
     useWebWorker: false,
     // Ignored when _testLokiAdapter is given (no IndexedDB is touched); `true` avoids a deprecation warning.
     useIncrementalIndexedDB: true,
-    _testLokiAdapter: new LokiMemoryAdapter(),
+    _testLokiAdapter: storage,
     extraLokiOptions: { autosave: false }, // Loki's autosave timer would keep Node running
   })
-  const database = new Database({ adapter, modelClasses: [JournalEntry, Affirmation, PracticeSession] })
+  return new Database({ adapter, modelClasses: MODEL_CLASSES[version] })
+}
+
+function makeDevice(name, { version = 1 } = {}) {
+  const storage = new LokiMemoryAdapter()
   return {
     name,
-    database,
-    stats: { synchronizeCalls: 0, pulls: 0, pushes: 0, conflicts: [], resolvedConflicts: 0 },
+    version,
+    storage,
+    database: openDatabase(name, version, storage),
+    stats: { synchronizeCalls: 0, pulls: 0, pushes: 0, conflicts: [], resolvedConflicts: 0, pullLog: [] },
     duringNextSync: null, // a hook run once, right after this device's next pull was answered
+    lastPushedChanges: null,
   }
+}
+
+// The app is updated to the version-2 schema: the old app's database is saved to its storage and closed,
+// and the new app opens the same storage with the version-2 schema and MIGRATIONS, so that WatermelonDB
+// migrates it (LokiJS: a check_ins collection, prompt_id null on every journal entry). Local data,
+// pending changes and the sync state (last pulled at, last pulled schema version) stay.
+async function upgradeApp(device) {
+  const loki = device.database.adapter.underlyingAdapter._driver.loki
+  await new Promise((resolve, reject) => loki.saveDatabase((error) => (error ? reject(error) : resolve())))
+  await new Promise((resolve) => loki.close(resolve))
+  device.version = LATEST_SCHEMA_VERSION
+  device.database = openDatabase(device.name, device.version, device.storage)
+  const databaseVersion = await device.database.adapter.getLocal('_loki_schema_version')
+  if (databaseVersion !== String(LATEST_SCHEMA_VERSION)) {
+    fail(`device ${device.name}: the database was not migrated to version ${LATEST_SCHEMA_VERSION}`, {
+      databaseVersion,
+    })
+  }
+}
+
+function describeChanges(changes) {
+  return Object.fromEntries(
+    Object.entries(changes).map(([table, { created, updated, deleted }]) => [
+      table,
+      { created: created.map((r) => r.id), updated: updated.map((r) => r.id), deleted },
+    ]),
+  )
 }
 
 // One synchronize() call; returns the server's has_more of the pull.
@@ -177,6 +265,7 @@ async function synchronizeOnce(device) {
     await synchronize({
       database: device.database,
       sendCreatedAsUpdated: false,
+      migrationsEnabledAtVersion: device.version >= 2 ? MIGRATIONS_ENABLED_AT_VERSION : undefined,
       log,
       pullChanges: async ({ lastPulledAt, schemaVersion, migration }) => {
         const path = pullPath(lastPulledAt, schemaVersion, migration)
@@ -184,6 +273,13 @@ async function synchronizeOnce(device) {
         device.stats.pulls += 1
         if (response.status !== 200) throw new HttpError('GET', path, response.status, response.text)
         const page = JSON.parse(response.text)
+        device.stats.pullLog.push({
+          lastPulledAt,
+          schemaVersion,
+          migration,
+          timestamp: page.timestamp,
+          changes: describeChanges(page.changes),
+        })
         hasMore = page.has_more === true
         const result = { changes: page.changes, timestamp: page.timestamp }
         if (page.experimentalStrategy) result.experimentalStrategy = page.experimentalStrategy
@@ -196,6 +292,7 @@ async function synchronizeOnce(device) {
         const path = `/v1/sync?last_pulled_at=${lastPulledAt}`
         const response = await api('POST', path, { changes })
         device.stats.pushes += 1
+        device.lastPushedChanges = changes
         if (response.status === 409) {
           device.stats.conflicts.push({
             lastPulledAt,
@@ -231,17 +328,26 @@ function columnsOf(raw) {
   return Object.fromEntries(Object.keys(columns).sort().map((key) => [key, columns[key]]))
 }
 
-function canonical(tables) {
+// The records of the tables of a schema version, each with exactly that version's columns: a column the
+// server leaves out while null is null, and a column the version lacks (prompt_id for version 1) is left out.
+function canonical(tables, version = 1) {
   const out = {}
-  for (const table of TABLES) {
-    out[table] = (tables[table] || []).map(columnsOf).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  for (const table of tablesOf(version)) {
+    const columns = ['id', ...SCHEMAS[version].tables[table].columnArray.map((column) => column.name)].sort()
+    const project = (record) =>
+      Object.fromEntries(
+        columns
+          .filter((column) => column in record || OMITTED_WHEN_NULL.has(column))
+          .map((column) => [column, column in record ? record[column] : null]),
+      )
+    out[table] = (tables[table] || []).map(project).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
   return out
 }
 
 async function snapshot(device) {
   const tables = {}
-  for (const table of TABLES) {
+  for (const table of tablesOf(device.version)) {
     const records = await device.database.get(table).query().fetch()
     tables[table] = records.map((record) => ({ ...record._raw }))
   }
@@ -250,7 +356,7 @@ async function snapshot(device) {
 
 async function pendingChanges(device) {
   const pending = []
-  for (const table of TABLES) {
+  for (const table of tablesOf(device.version)) {
     for (const record of await device.database.get(table).query().fetch()) {
       if (record._raw._status !== 'synced') pending.push(`${table}/${record.id}: ${record._raw._status}`)
     }
@@ -261,20 +367,22 @@ async function pendingChanges(device) {
   return pending
 }
 
-async function serverState() {
-  const tables = Object.fromEntries(TABLES.map((table) => [table, new Map()]))
+// A fresh full pull as a client on `version` makes it; a table that version lacks fails.
+async function serverState(version = 1) {
+  const tableNames = tablesOf(version)
+  const tables = Object.fromEntries(tableNames.map((table) => [table, new Map()]))
   let lastPulledAt = null
   for (let page = 1; page <= 50; page += 1) {
-    const path = pullPath(lastPulledAt, SCHEMA_VERSION, null)
+    const path = pullPath(lastPulledAt, version, null)
     const response = await api('GET', path)
     if (response.status !== 200) throw new HttpError('GET', path, response.status, response.text)
     const body = JSON.parse(response.text)
     for (const [table, changes] of Object.entries(body.changes)) {
-      if (!tables[table]) fail(`the server sent an unknown table ${table}`)
+      if (!tables[table]) fail(`the server sent a schema version ${version} client a table it lacks: ${table}`)
       for (const record of [...changes.created, ...changes.updated]) tables[table].set(record.id, record)
       for (const id of changes.deleted) tables[table].delete(id)
     }
-    if (!body.has_more) return Object.fromEntries(TABLES.map((table) => [table, [...tables[table].values()]]))
+    if (!body.has_more) return Object.fromEntries(tableNames.map((table) => [table, [...tables[table].values()]]))
     lastPulledAt = body.timestamp
   }
   fail('the server kept answering has_more for 50 pages')
@@ -325,16 +433,25 @@ function expectColumns(what, record, expected) {
 }
 
 function counts(tables) {
-  return Object.fromEntries(TABLES.map((table) => [table, tables[table].length]))
+  return Object.fromEntries(Object.keys(tables).sort().map((table) => [table, tables[table].length]))
 }
 
+// Every device equals a fresh server pull made on its own schema version; returns that pull for the
+// newest version among the devices (whose counts are expectedCounts).
 async function expectConverged(stage, devices, expectedCounts) {
-  const server = canonical(await serverState())
+  const versions = [...new Set(devices.map((device) => device.version))].sort()
+  const servers = {}
+  for (const version of versions) servers[version] = canonical(await serverState(version), version)
+  const server = servers[versions[versions.length - 1]]
   expectEqual(`${stage}: record counts on the server`, counts(server), expectedCounts)
   for (const device of devices) {
     const pending = await pendingChanges(device)
     if (pending.length) fail(`${stage}: device ${device.name} still has unsynced changes`, pending)
-    expectEqual(`${stage}: device ${device.name} against a fresh server pull`, canonical(await snapshot(device)), server)
+    expectEqual(
+      `${stage}: device ${device.name} (schema version ${device.version}) against a fresh server pull`,
+      canonical(await snapshot(device), device.version),
+      servers[device.version],
+    )
   }
   return server
 }
@@ -535,7 +652,380 @@ async function deleteAfterOwnCreate() {
   }
 }
 
-const SCENARIOS = { 'two-devices': twoDevices, 'delete-after-own-create': deleteAfterOwnCreate }
+// --- schema version 2 beside version 1, and the migration from 1 to 2 --------------------------------
+
+const ANSWERS_1 = '341235124345'
+const ANSWERS_2 = '452345235134'
+const ANSWERS_3 = '553445235145'
+const ANSWERS_4 = '212334125233'
+const DAY_MS = 86_400_000
+const TAKEN_AT = 1_795_000_000_000
+
+function checkIn(answers, day) {
+  return { instrument: 'scs-sf', answers, taken_at: TAKEN_AT + day * DAY_MS }
+}
+
+function pulledTables(device) {
+  return [...new Set(device.stats.pullLog.flatMap((pull) => Object.keys(pull.changes)))].sort()
+}
+
+function expectNoCheckInsPulled(device) {
+  const withCheckIns = device.stats.pullLog.filter((pull) => 'check_ins' in pull.changes)
+  if (withCheckIns.length) fail(`device ${device.name} (schema version 1) was sent check_ins`, withCheckIns)
+}
+
+function devicesSummary(devices) {
+  return Object.fromEntries(
+    devices.map((device) => [
+      device.name,
+      { ...device.stats, schemaVersion: device.version, pulledTables: pulledTables(device) },
+    ]),
+  )
+}
+
+// The old app (schema version 1) and the new app (version 2, with migrations enabled) of one user.
+async function v1BesideV2() {
+  const old = makeDevice('old', { version: 1 })
+  const neu = makeDevice('new', { version: 2 })
+  const devices = [old, neu]
+  const steps = []
+
+  // 1. The old app writes an entry and syncs; the new app's first sync gets it (prompt_id null).
+  const fromOld = await create(old, 'journal_entries', {
+    kind: 'free',
+    title: 'Old phone',
+    body: 'Written on v1.',
+    mood: 3,
+  })
+  await sync(old)
+  await sync(neu)
+  expectColumns("new: the old app's entry", await find(neu, 'journal_entries', fromOld), {
+    title: 'Old phone',
+    body: 'Written on v1.',
+    mood: 3,
+    prompt_id: null,
+  })
+  steps.push('old (v1) wrote an entry and synced; new (v2) synced for the first time and got it')
+
+  // 2. The new app answers a prompt, writes a plain entry, takes two check-ins, and syncs.
+  const prompted = await create(neu, 'journal_entries', {
+    kind: 'prompted',
+    body: 'Dear friend, you carried a lot this week.',
+    prompt_id: 'letter-to-a-dear-friend',
+  })
+  const plain = await create(neu, 'journal_entries', { kind: 'free', title: 'Evening', body: 'A quiet walk.' })
+  const checkIn1 = await create(neu, 'check_ins', checkIn(ANSWERS_1, 0))
+  const checkIn2 = await create(neu, 'check_ins', checkIn(ANSWERS_2, 7))
+  await sync(neu)
+  steps.push('new (v2) wrote a prompted entry (prompt_id) and a plain one, took 2 check-ins, and synced')
+
+  // 3. The old app syncs: both entries, no check_ins table in any answer, nothing refused.
+  await sync(old)
+  expectColumns('old: the prompted entry', await find(old, 'journal_entries', prompted), {
+    kind: 'prompted',
+    body: 'Dear friend, you carried a lot this week.',
+  })
+  expectColumns('old: the plain entry', await find(old, 'journal_entries', plain), {
+    title: 'Evening',
+    body: 'A quiet walk.',
+  })
+  steps.push('old (v1) synced: it got both entries')
+
+  // 4. The old app writes an entry, edits the new app's plain entry and its own, and syncs: its pushes
+  //    (journal entries without prompt_id) are accepted.
+  const fromOld2 = await create(old, 'journal_entries', { kind: 'free', body: 'Still on v1, still writing.' })
+  await edit(old, 'journal_entries', plain, { body: 'A quiet walk, and tea after.' })
+  await edit(old, 'journal_entries', fromOld, { mood: 4 })
+  const oldPushesBefore = old.stats.pushes
+  await sync(old)
+  if (old.stats.pushes !== oldPushesBefore + 1) fail('old (v1): expected one push of its 3 changes', old.stats)
+  steps.push("old (v1) wrote an entry and edited 2 (one of new's) and synced: the push was accepted")
+
+  // 5. The new app syncs: it sees the old app's entry and edits; its check-ins and prompt_id are intact.
+  await sync(neu)
+  await sync(old)
+  const server = await expectConverged('at the end', devices, {
+    affirmations: 0,
+    check_ins: 2,
+    journal_entries: 4,
+    practice_sessions: 0,
+  })
+  expectColumns("new: the old app's second entry", await find(neu, 'journal_entries', fromOld2), {
+    kind: 'free',
+    body: 'Still on v1, still writing.',
+    prompt_id: null,
+  })
+  expectColumns("new: the entry the old app edited", await find(neu, 'journal_entries', plain), {
+    body: 'A quiet walk, and tea after.',
+    prompt_id: null,
+  })
+  expectColumns("new: the old app's edit of its own entry", await find(neu, 'journal_entries', fromOld), { mood: 4 })
+  expectColumns('new: the prompted entry', await find(neu, 'journal_entries', prompted), {
+    prompt_id: 'letter-to-a-dear-friend',
+  })
+  expectColumns('new: check-in 1', await find(neu, 'check_ins', checkIn1), checkIn(ANSWERS_1, 0))
+  expectColumns('new: check-in 2', await find(neu, 'check_ins', checkIn2), checkIn(ANSWERS_2, 7))
+  expectNoCheckInsPulled(old)
+  steps.push('new (v2) and old (v1) synced once more and each equals a fresh full pull of its schema version')
+
+  return {
+    steps,
+    counts: counts(server),
+    ids: { from_old: fromOld, from_old_2: fromOld2, prompted, plain, check_in_1: checkIn1, check_in_2: checkIn2 },
+    final: server,
+    devices: devicesSummary(devices),
+  }
+}
+
+// The old app edits (title only) an entry the new app linked to a prompt; the old app has no prompt_id
+// column, so WatermelonDB pushes the entry without it. The link must survive.
+async function v1EditKeepsPromptId() {
+  const old = makeDevice('old', { version: 1 })
+  const neu = makeDevice('new', { version: 2 })
+  const prompted = await create(neu, 'journal_entries', {
+    kind: 'prompted',
+    body: 'Three good things: rain, soup, a call.',
+    prompt_id: 'three-good-things',
+  })
+  await sync(neu)
+  await sync(old)
+  await edit(old, 'journal_entries', prompted, { title: 'Good things' })
+  await sync(old)
+  await sync(neu)
+  const [stored] = (await serverState(2)).journal_entries
+  const pushed = old.lastPushedChanges.journal_entries
+  if (stored.prompt_id !== 'three-good-things') {
+    fail(
+      "prompt_id lost: the version-1 app edited the entry's title, and the server stored its push (which " +
+        'has no prompt_id column) as the whole record, dropping the prompt_id the version-2 app had set',
+      { stored, onTheNewApp: await find(neu, 'journal_entries', prompted), pushed },
+    )
+  }
+  expectColumns('new: the entry after the old app edited its title', await find(neu, 'journal_entries', prompted), {
+    title: 'Good things',
+    prompt_id: 'three-good-things',
+  })
+  const server = await expectConverged('at the end', [old, neu], {
+    affirmations: 0,
+    check_ins: 0,
+    journal_entries: 1,
+    practice_sessions: 0,
+  })
+  return {
+    steps: ['new (v2) wrote a prompted entry and synced', 'old (v1) synced, edited its title, synced', 'new synced'],
+    counts: counts(server),
+    ids: { prompted },
+    final: server,
+    devices: devicesSummary([old, neu]),
+  }
+}
+
+// Two apps on version 2: A unlinks an entry from its prompt (prompt_id back to null, kind 'free'). B must
+// see both changes.
+async function v2ClearsPromptId() {
+  const a = makeDevice('A', { version: 2 })
+  const b = makeDevice('B', { version: 2 })
+  const entry = await create(a, 'journal_entries', {
+    kind: 'prompted',
+    body: 'Dear me: you did what you could.',
+    prompt_id: 'letter-to-a-dear-friend',
+  })
+  await sync(a)
+  await sync(b)
+  expectColumns('B: the prompted entry', await find(b, 'journal_entries', entry), {
+    kind: 'prompted',
+    prompt_id: 'letter-to-a-dear-friend',
+  })
+  await edit(a, 'journal_entries', entry, { kind: 'free', prompt_id: null })
+  await sync(a)
+  await sync(b)
+  const onB = await find(b, 'journal_entries', entry)
+  if (onB.prompt_id !== null) {
+    const [stored] = (await serverState(2)).journal_entries
+    fail(
+      'B kept prompt_id after A cleared it: the server sends the entry without a prompt_id key (it stores a ' +
+        'null prompt_id by leaving it out) and WatermelonDB keeps the local value of a column the remote ' +
+        'record lacks (sync/impl/helpers.js resolveConflict: {...local, ...remote})',
+      { onA: await find(a, 'journal_entries', entry), onB, asTheServerSendsIt: stored },
+    )
+  }
+  const server = await expectConverged('at the end', [a, b], {
+    affirmations: 0,
+    check_ins: 0,
+    journal_entries: 1,
+    practice_sessions: 0,
+  })
+  return {
+    steps: ['A wrote a prompted entry; A, B synced', "A set the entry's prompt_id to null; A, B synced"],
+    counts: counts(server),
+    ids: { entry },
+    final: server,
+    devices: devicesSummary([a, b]),
+  }
+}
+
+// The old app has data (synced, and some not yet pushed) when it is upgraded to schema version 2.
+// samePoint: the new app's last check-in is pushed from the very last_pulled_at of the old app's last
+// pull (the old app had nothing to push then, and the new app pulled in between); otherwise the old app
+// pushes an edit in its last version-1 sync, so that the new app's later push starts from a later point.
+async function migrateToV2({ samePoint }) {
+  const old = makeDevice('old', { version: 1 })
+  const neu = makeDevice('new', { version: 2 })
+  const devices = [old, neu]
+  const steps = []
+
+  // 1. The old app (v1) writes two entries and syncs.
+  const morning = await create(old, 'journal_entries', {
+    kind: 'free',
+    title: 'Morning pages',
+    body: 'Slow start.',
+    mood: 3,
+  })
+  const walk = await create(old, 'journal_entries', { kind: 'free', body: 'Walked by the river.' })
+  await sync(old)
+  steps.push('old (v1) wrote 2 entries and synced')
+
+  // 2. The new app (v2) syncs, takes two check-ins, answers a prompt, links the old app's morning entry
+  //    to a prompt, and syncs.
+  await sync(neu)
+  const checkIn1 = await create(neu, 'check_ins', checkIn(ANSWERS_1, 0))
+  const checkIn2 = await create(neu, 'check_ins', checkIn(ANSWERS_2, 7))
+  const goodThings = await create(neu, 'journal_entries', {
+    kind: 'prompted',
+    body: 'Rain, soup, a call from Mum.',
+    prompt_id: 'three-good-things',
+  })
+  await edit(neu, 'journal_entries', morning, { prompt_id: 'morning-pages' })
+  await sync(neu)
+  steps.push('new (v2) took 2 check-ins, wrote a prompted entry, set prompt_id on an old entry, and synced')
+
+  // 3. The old app syncs on v1 (no check_ins); unless samePoint, it also pushes an edit.
+  if (!samePoint) await edit(old, 'journal_entries', walk, { mood: 4 })
+  await sync(old)
+  expectNoCheckInsPulled(old)
+  expectColumns('old (v1): the prompted entry', await find(old, 'journal_entries', goodThings), {
+    body: 'Rain, soup, a call from Mum.',
+  })
+  const lastV1Pull = old.stats.pullLog.at(-1).timestamp
+  steps.push(samePoint ? 'old (v1) synced (nothing to push)' : 'old (v1) edited an entry and synced')
+
+  // 4. The new app takes a third check-in, deletes the second, and syncs.
+  const checkIn3 = await create(neu, 'check_ins', checkIn(ANSWERS_3, 14))
+  await remove(neu, 'check_ins', checkIn2)
+  await sync(neu)
+  const newPushedFrom = neu.stats.pullLog.at(-1).timestamp
+  if (samePoint !== (newPushedFrom === lastV1Pull)) {
+    fail('the new app did not push from the intended point', { samePoint, lastV1Pull, newPushedFrom })
+  }
+  steps.push('new (v2) took a 3rd check-in, deleted the 2nd, and synced')
+
+  // 5. Offline, the old app writes an entry and edits one; then the app is updated to schema version 2.
+  const offline = await create(old, 'journal_entries', { kind: 'free', body: 'Written offline, before the update.' })
+  await edit(old, 'journal_entries', walk, { body: 'Walked by the river; herons.' })
+  await upgradeApp(old)
+  const afterMigration = canonical(await snapshot(old), LATEST_SCHEMA_VERSION)
+  expectEqual(
+    'old right after the migration: every entry kept, prompt_id null; check_ins empty',
+    {
+      entries: afterMigration.journal_entries.map((entry) => [entry.id, entry.prompt_id]),
+      check_ins: afterMigration.check_ins,
+    },
+    {
+      entries: [morning, walk, goodThings, offline].sort().map((id) => [id, null]),
+      check_ins: [],
+    },
+  )
+  expectEqual(
+    'old right after the migration: its unsynced changes are still pending',
+    (await pendingChanges(old)).sort(),
+    [`journal_entries/${offline}: created`, `journal_entries/${walk}: updated`].sort(),
+  )
+  steps.push('old wrote an entry and edited one offline, then was upgraded: its database migrated from 1 to 2')
+
+  // 6. The old app's first sync on version 2: the migration pull brings the check-ins and prompt_ids, and
+  //    its offline changes are pushed.
+  const pullsBefore = old.stats.pullLog.length
+  await sync(old)
+  const [migrationPull, ...laterPulls] = old.stats.pullLog.slice(pullsBefore)
+  expectEqual(
+    'the first pull after the migration',
+    {
+      lastPulledAt: migrationPull.lastPulledAt,
+      schemaVersion: migrationPull.schemaVersion,
+      migration: migrationPull.migration,
+    },
+    {
+      lastPulledAt: lastV1Pull,
+      schemaVersion: 2,
+      migration: { from: 1, tables: ['check_ins'], columns: [{ table: 'journal_entries', columns: ['prompt_id'] }] },
+    },
+  )
+  expectColumns('old (migrated): check-in 1', await find(old, 'check_ins', checkIn1), checkIn(ANSWERS_1, 0))
+  expectColumns('old (migrated): check-in 3', await find(old, 'check_ins', checkIn3), checkIn(ANSWERS_3, 14))
+  if (await find(old, 'check_ins', checkIn2)) fail('old (migrated) has the check-in the new app deleted')
+  expectColumns('old (migrated): the morning entry', await find(old, 'journal_entries', morning), {
+    title: 'Morning pages',
+    prompt_id: 'morning-pages',
+  })
+  expectColumns('old (migrated): the prompted entry', await find(old, 'journal_entries', goodThings), {
+    prompt_id: 'three-good-things',
+  })
+  expectColumns('old (migrated): its offline edit kept', await find(old, 'journal_entries', walk), {
+    body: 'Walked by the river; herons.',
+    mood: samePoint ? null : 4,
+    prompt_id: null,
+  })
+  steps.push(
+    "old's first sync on v2: the migration pull brought the check-ins and prompt_ids; it pushed its offline changes",
+  )
+
+  // 7. The migrated app takes a check-in too; both sync until converged.
+  const checkIn4 = await create(old, 'check_ins', checkIn(ANSWERS_4, 21))
+  await sync(old)
+  await sync(neu)
+  await sync(old)
+  const server = await expectConverged('at the end', devices, {
+    affirmations: 0,
+    check_ins: 3,
+    journal_entries: 4,
+    practice_sessions: 0,
+  })
+  expectEqual('old and new at the end', canonical(await snapshot(old), 2), canonical(await snapshot(neu), 2))
+  const laterMigrations = old.stats.pullLog.slice(pullsBefore + 1).filter((pull) => pull.migration !== null)
+  if (laterMigrations.length) fail('a pull after the first one on version 2 still sent `migration`', laterMigrations)
+  steps.push('old (now v2) took a check-in; old, new, old synced and equal a fresh full pull')
+
+  return {
+    steps,
+    counts: counts(server),
+    ids: {
+      morning,
+      walk,
+      good_things: goodThings,
+      offline,
+      check_in_1: checkIn1,
+      check_in_2_deleted: checkIn2,
+      check_in_3: checkIn3,
+      check_in_4: checkIn4,
+    },
+    last_v1_pull: lastV1Pull,
+    new_pushed_check_in_3_from: newPushedFrom,
+    migration_pull: migrationPull,
+    later_pulls_of_that_sync: laterPulls.length,
+    final: server,
+    devices: devicesSummary(devices),
+  }
+}
+
+const SCENARIOS = {
+  'two-devices': twoDevices,
+  'delete-after-own-create': deleteAfterOwnCreate,
+  'v1-beside-v2': v1BesideV2,
+  'v1-edit-keeps-prompt-id': v1EditKeepsPromptId,
+  'v2-clears-prompt-id': v2ClearsPromptId,
+  'migrate-to-v2': () => migrateToV2({ samePoint: false }),
+  'migrate-to-v2-same-point': () => migrateToV2({ samePoint: true }),
+}
 
 async function main() {
   const scenario = SCENARIOS[scenarioName]
