@@ -2,13 +2,17 @@
 
 Registered on the sync function's resolver from here, so the handler module stays thin. Both answer
 the user alone (the JWT's `sub`), in the language of `Accept-Language`, and are never cached.
+
+The domain modules are imported by the routes that use them: they load the catalog's content and its
+models (some 80 ms of imports), which most of the sync function's cold starts, for a pull or a push,
+never need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -16,9 +20,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from selfkind.api.auth import current_user_id
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
-from selfkind.domain import insights, suggestions
-from selfkind.domain.insights import RollupReader
 from selfkind.models.insights import DEFAULT_WEEKS, MAX_WEEKS, Insights, Suggestions
+
+if TYPE_CHECKING:
+    from selfkind.domain.insights import RollupReader
 
 JWT: list[dict[str, list[str]]] = [{"jwt": []}]
 PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Accept-Language"}
@@ -38,6 +43,8 @@ def register_progress_routes(
             DEFAULT_WEEKS
         ),
     ) -> Response[str]:
+        from selfkind.domain import insights
+
         language = negotiate_language(router.current_event.headers.get("accept-language"))
         user_id = current_user_id(router.current_event)
         return answer(insights.get_insights(rollups, user_id, weeks, clock(), language), language)
@@ -47,6 +54,8 @@ def register_progress_routes(
         feeling: Annotated[int | None, Query(ge=1, le=5, description="How the person feels now, 1-5.")] = None,
         minutes: Annotated[int | None, Query(ge=1, le=120, description="The minutes they have.")] = None,
     ) -> Response[str]:
+        from selfkind.domain import suggestions
+
         language = negotiate_language(router.current_event.headers.get("accept-language"))
         user_id = current_user_id(router.current_event)
         found = suggestions.suggest(rollups, user_id, clock(), language, feeling=feeling, minutes=minutes)
