@@ -4,8 +4,10 @@ and suggestions, and the rollups the pushes keep in their own transactions."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -13,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstack.events import http_api_event
+from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import rollups
+from selfkind.domain import rollups, tick
+from selfkind.models.reminders import WEEKDAYS
 from tests.conftest import Handler
 from tests.sync_client import Device
 from tests.unit.test_rollups import check_in, entry, session
@@ -334,3 +338,27 @@ def test_a_week_too_full_of_check_ins_is_a_413_and_nothing_is_written(ana: Devic
     assert "check-ins" in json.loads(response["body"])["detail"]
     assert SyncRepository(aws["Table"], client).read_head("ana").seq == head_before
     assert list(SyncRepository(aws["Table"], client).all_records("ana")) == []
+
+
+# --- the check-in reminder -----------------------------------------------------------------------
+
+
+def test_a_check_in_reminder_takes_one_day_and_fires_every_four_weeks(account: Handler) -> None:
+    def put(body: dict[str, Any]) -> dict[str, Any]:
+        return account(
+            http_api_event("PUT", "/v1/reminders/check-in", body=json.dumps(body), headers=JSON, claims={"sub": "ana"})
+        )
+
+    two_days = {"kind": "check_in", "local_time": "19:00", "days": ["sun", "wed"], "timezone": "Europe/Madrid"}
+    assert problem_fields(put(two_days)) == ["days"]
+    assert problem_fields(put({**two_days, "days": list(WEEKDAYS)})) == ["days"]  # the default: every day
+
+    saved = ok(put({**two_days, "days": ["sun"]}))
+    first = datetime.fromisoformat(saved["next_fire_at"]).astimezone(ZoneInfo("Europe/Madrid"))
+    assert (first.weekday(), first.hour) == (6, 19)
+    assert first - datetime.now(UTC) <= timedelta(days=7)
+
+    stored = ReminderRepository(os.environ["TABLE_NAME"], boto3.client("dynamodb"), shards=4).get("ana", "check-in")
+    assert stored is not None
+    following = tick.plan(stored.model_copy(update={"next_fire_at": first}), first).following
+    assert following.astimezone(ZoneInfo("Europe/Madrid")).date() == first.date() + timedelta(weeks=4)

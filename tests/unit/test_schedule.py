@@ -394,3 +394,46 @@ def test_quiet_hours_across_fall_back() -> None:
     assert in_quiet_hours(utc(2027, 4, 3, 14, 59), time(1, 30), time(2, 0), LORD_HOWE)  # 01:59 +11
     assert not in_quiet_hours(utc(2027, 4, 3, 15, 0), time(2, 0), time(3, 0), LORD_HOWE)  # 01:30 +10:30
     assert in_quiet_hours(utc(2027, 4, 3, 15, 0), time(1, 30), time(2, 0), LORD_HOWE)
+
+
+# --- every few weeks (check-in reminders) --------------------------------------------------------
+
+
+def test_a_four_weekly_reminder_fires_on_its_day_every_fourth_local_week_from_its_anchor() -> None:
+    zone = ZoneInfo("Europe/Madrid")
+    anchor = date(2026, 12, 6)  # a Sunday
+    fired = []
+    after = datetime(2026, 12, 1, tzinfo=UTC)
+    for _ in range(4):
+        after = next_occurrence(time(19, 0), ["sun"], zone, after, every_weeks=4, anchor=anchor)
+        fired.append(after.astimezone(zone))
+    assert [moment.date() for moment in fired] == [
+        date(2026, 12, 6),
+        date(2027, 1, 3),
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+    ]
+    assert all(moment.hour == 19 for moment in fired)
+    # Across the spring-forward night (28 March 2027 in Madrid) it keeps its local hour.
+    spring = next_occurrence(time(19, 0), ["sun"], zone, fired[-1], every_weeks=4, anchor=anchor)
+    assert spring.astimezone(zone).date() == date(2027, 3, 28)
+    assert spring.astimezone(zone).hour == 19
+
+
+def test_the_previous_four_weekly_occurrence_is_four_weeks_back() -> None:
+    zone = ZoneInfo("America/Mexico_City")
+    anchor = date(2026, 12, 7)  # a Monday
+    after = datetime(2027, 1, 4, 16, 0, tzinfo=UTC)  # 10:00 there, on an occurrence day
+    current = next_occurrence(time(9, 30), ["mon"], zone, datetime(2027, 1, 3, tzinfo=UTC), 4, anchor)
+    assert current.astimezone(zone).date() == date(2027, 1, 4)
+    previous = previous_occurrence(time(9, 30), ["mon"], zone, after, 4, anchor)
+    assert previous == current
+    assert previous_occurrence(time(9, 30), ["mon"], zone, current, 4, anchor).astimezone(zone).date() == anchor
+
+
+def test_every_week_is_what_a_reminder_without_a_cadence_does() -> None:
+    zone = ZoneInfo("UTC")
+    after = datetime(2026, 12, 3, tzinfo=UTC)
+    assert next_occurrence(time(8, 0), ["mon"], zone, after) == next_occurrence(
+        time(8, 0), ["mon"], zone, after, every_weeks=1, anchor=date(2020, 1, 1)
+    )

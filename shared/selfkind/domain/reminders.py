@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
-from selfkind.domain.schedule import next_occurrence
+from selfkind.domain.schedule import local_date, next_occurrence
 from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
 from selfkind.models.reminders import (
+    CHECK_IN_EVERY_WEEKS,
     MAX_DEVICES_PER_USER,
     WEEKDAYS,
     Device,
@@ -19,6 +20,7 @@ from selfkind.models.reminders import (
     Engagement,
     Pacing,
     Reminder,
+    ReminderKind,
     ReminderList,
     ReminderRequest,
     Settings,
@@ -102,21 +104,49 @@ def put_reminder(
 ) -> Reminder:
     timezone = request.timezone or _latest_device_zone(devices, user_id, now)
     existing = reminders.get(user_id, reminder_id)
+    days = sorted(set(request.days), key=WEEKDAYS.index)
+    every_weeks, anchor = _cadence(request, days, existing, timezone, now)
+    local_time = clock_to_time(request.local_time)
     reminder = StoredReminder(
         reminder_id=reminder_id,
         kind=request.kind,
         local_time=request.local_time,
-        days=sorted(set(request.days), key=WEEKDAYS.index),
+        days=days,
         timezone=timezone,
         enabled=request.enabled,
-        next_fire_at=next_occurrence(clock_to_time(request.local_time), request.days, ZoneInfo(timezone), now)
+        next_fire_at=next_occurrence(local_time, days, ZoneInfo(timezone), now, every_weeks, anchor)
         if request.enabled
         else None,
         last_sent_at=existing.last_sent_at if existing else None,
         created_at=existing.created_at if existing else now,
+        every_weeks=every_weeks,
+        anchor=anchor,
     )
     reminders.put(user_id, reminder)
     return _view(reminder, pacing_for(profile.get_settings(user_id), profile.get_engagement(user_id)))
+
+
+def _cadence(
+    request: ReminderRequest, days: list[str], existing: StoredReminder | None, timezone: str, now: datetime
+) -> tuple[int, date | None]:
+    """Every week; a check-in every 4 weeks, from the first of its day after it is set up (a check-in
+    saved again on the same day and zone keeps its rhythm)."""
+    if request.kind is not ReminderKind.CHECK_IN:
+        return 1, None
+    if (
+        existing
+        and existing.anchor
+        and existing.kind is request.kind
+        and (existing.days, existing.timezone)
+        == (
+            days,
+            timezone,
+        )
+    ):
+        return CHECK_IN_EVERY_WEEKS, existing.anchor
+    zone = ZoneInfo(timezone)
+    first = next_occurrence(clock_to_time(request.local_time), days, zone, now)
+    return CHECK_IN_EVERY_WEEKS, local_date(first, zone)
 
 
 def _latest_device_zone(devices: DeviceStore, user_id: str, now: datetime) -> str:

@@ -67,15 +67,36 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
     return instant.astimezone(zone).date()
 
 
-def next_occurrence(local_time: time, days: Collection[str], zone: ZoneInfo, after: datetime) -> datetime:
+def _in_cadence(day: date, every_weeks: int, anchor: date | None) -> bool:
+    """Whether the local date's week is one the reminder fires in: every week, or every `every_weeks`
+    weeks counted in Monday-based local weeks from the anchor's."""
+    if every_weeks == 1 or anchor is None:
+        return True
+    weeks_apart = ((day - timedelta(days=day.weekday())) - (anchor - timedelta(days=anchor.weekday()))).days // 7
+    return weeks_apart % every_weeks == 0
+
+
+def _scan_days(every_weeks: int) -> int:
+    return _SCAN_DAYS + 7 * (every_weeks - 1)
+
+
+def next_occurrence(
+    local_time: time,
+    days: Collection[str],
+    zone: ZoneInfo,
+    after: datetime,
+    every_weeks: int = 1,
+    anchor: date | None = None,
+) -> datetime:
     """The first occurrence strictly after `after` (an aware datetime, any zone), as an aware UTC datetime,
-    on an allowed weekday (the weekday of the LOCAL date). `days` non-empty."""
+    on an allowed weekday (the weekday of the LOCAL date), in a week of its cadence (every `every_weeks`
+    weeks from the anchor's week). `days` non-empty."""
     allowed = _weekday_numbers(days)
     _require_aware(after, "after")
     first = local_date(after, zone) - _DAY
-    for offset in range(_SCAN_DAYS):
+    for offset in range(_scan_days(every_weeks)):
         day = first + offset * _DAY
-        if day.weekday() in allowed:
+        if day.weekday() in allowed and _in_cadence(day, every_weeks, anchor):
             candidate = occurrence_on(day, local_time, zone)
             # Occurrences are non-decreasing in the date, so the first one past `after` is the earliest.
             if candidate > after:
@@ -83,15 +104,22 @@ def next_occurrence(local_time: time, days: Collection[str], zone: ZoneInfo, aft
     raise AssertionError("unreachable: every weekday occurs within the scanned window")  # pragma: no cover
 
 
-def previous_occurrence(local_time: time, days: Collection[str], zone: ZoneInfo, before: datetime) -> datetime:
+def previous_occurrence(
+    local_time: time,
+    days: Collection[str],
+    zone: ZoneInfo,
+    before: datetime,
+    every_weeks: int = 1,
+    anchor: date | None = None,
+) -> datetime:
     """The last occurrence strictly before `before` (used by pacing: was the previous scheduled occurrence
     sent?), as an aware UTC datetime."""
     allowed = _weekday_numbers(days)
     _require_aware(before, "before")
     last = local_date(before, zone) + _DAY
-    for offset in range(_SCAN_DAYS):
+    for offset in range(_scan_days(every_weeks)):
         day = last - offset * _DAY
-        if day.weekday() in allowed:
+        if day.weekday() in allowed and _in_cadence(day, every_weeks, anchor):
             candidate = occurrence_on(day, local_time, zone)
             # Mirror of next_occurrence: walking dates backwards, the first one before `before` is the latest.
             if candidate < before:

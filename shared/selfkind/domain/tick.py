@@ -46,13 +46,13 @@ def plan(reminder: StoredReminder, now: datetime) -> TickPlan:
     local_time = clock_to_time(reminder.local_time)
     occurrence = reminder.next_fire_at
     expired = occurrence <= now - LATE_WINDOW
+    every, anchor = reminder.every_weeks, reminder.anchor
     if expired:  # too late to be kind: skip ahead, whatever the outage length
-        occurrence = next_occurrence(local_time, reminder.days, zone, now - LATE_WINDOW)
+        occurrence = next_occurrence(local_time, reminder.days, zone, now - LATE_WINDOW, every, anchor)
     if occurrence > now:
         return TickPlan(send=None, following=occurrence, expired=expired)
-    return TickPlan(
-        send=occurrence, following=next_occurrence(local_time, reminder.days, zone, occurrence), expired=expired
-    )
+    following = next_occurrence(local_time, reminder.days, zone, occurrence, every, anchor)
+    return TickPlan(send=occurrence, following=following, expired=expired)
 
 
 def split_tick(scheduled_time: datetime, shards: int) -> list[ShardWork]:

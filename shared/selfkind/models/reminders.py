@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ResourceId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -27,6 +38,10 @@ class Platform(StrEnum):
 class ReminderKind(StrEnum):
     AFFIRMATION = "affirmation"
     PRACTICE = "practice"
+    CHECK_IN = "check_in"  # the SCS-SF check-in, every CHECK_IN_EVERY_WEEKS weeks on one chosen day
+
+
+CHECK_IN_EVERY_WEEKS = 4
 
 
 class NotificationPreview(StrEnum):
@@ -146,9 +161,19 @@ class ReminderRequest(BaseModel):
 
     kind: ReminderKind
     local_time: ClockTime
-    days: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = list(WEEKDAYS)
+    days: Annotated[
+        list[Weekday],
+        Field(min_length=1, max_length=7, description="For a check_in reminder, exactly one: it fires every 4 weeks."),
+    ] = list(WEEKDAYS)
     timezone: TimeZoneName | None = None
     enabled: StrictBool = True
+
+    @field_validator("days")
+    @classmethod
+    def _one_day_for_a_check_in(cls, days: list[str], info: ValidationInfo) -> list[str]:
+        if info.data.get("kind") is ReminderKind.CHECK_IN and len(set(days)) != 1:
+            raise ValueError("a check_in reminder fires on exactly one day")
+        return days
 
 
 class _ReminderSchedule(BaseModel):
@@ -164,6 +189,10 @@ class _ReminderSchedule(BaseModel):
 class StoredReminder(_ReminderSchedule):
     created_at: datetime
     last_sent_at: datetime | None = None
+    # Every how many weeks it fires, counted in local weeks from the anchor's (the local date it first
+    # fired or will first fire); a reminder stored before check-ins fires every week.
+    every_weeks: int = 1
+    anchor: date | None = None
 
 
 class Reminder(_ReminderSchedule):
