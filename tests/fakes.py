@@ -237,8 +237,11 @@ class FakeProfiles:
         self.faults = faults
         self.settings: dict[str, Settings] = {}
         self.engagement: dict[str, Engagement] = {}
+        self.documents: dict[str, str] = {}  # settings stored as JSON, parsed on read as the repository does
 
     def get_settings(self, user_id: str) -> Settings:
+        if user_id in self.documents:
+            return Settings.model_validate_json(self.documents[user_id])
         return self.settings.get(user_id, Settings())
 
     def put_settings(self, user_id: str, settings: Settings) -> None:

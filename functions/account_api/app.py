@@ -107,12 +107,12 @@ def delete_reminder(reminder_id: Id) -> Response[str]:
 
 @app.get("/v1/me/settings", security=JWT, responses=documented_responses(Settings))
 def get_settings() -> Settings:
-    return reminders.get_settings(stores.profile, _user())
+    return reminders.get_settings(stores.profile, _user(), datetime.now(UTC))
 
 
 @app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings, *WRITE))
 def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
-    return reminders.put_settings(stores.profile, _user(), new_settings)
+    return reminders.put_settings(stores.profile, _user(), new_settings, datetime.now(UTC))
 
 
 @app.post(

@@ -367,3 +367,47 @@ def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world:
     )["Item"]
     expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
     assert expires_at < datetime.now(UTC)  # the table's TTL removes it
+
+
+# --- a poison fails alone ---
+
+
+def _stored_settings_document(world: ReminderWorld, user: str, document: str) -> None:
+    """Settings written straight into the table, as an API that did not check them would have."""
+    boto3.client("dynamodb").put_item(
+        TableName=world.table,
+        Item={"pk": {"S": f"USER#{user}"}, "sk": {"S": "PROFILE#SETTINGS"}, "doc": {"S": document}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "outcomes", "failed"),
+    [
+        # The probe's case: a pause that cannot even be converted to UTC, read by the documented rule
+        ('{"paused_until": "0001-01-01T00:00:00+14:00"}', {"sent": 6}, 0),
+        ('{"paused_until": "9999-12-31T23:59:59-14:00"}', {"sent": 5, "skipped": 1}, 0),
+        # Settings no model accepts any more: that user's occurrence fails for bad data, alone
+        ('{"quiet_hours": {"start": "25:00", "end": "07:00"}}', {"sent": 5, "failed": 1}, 1),
+    ],
+)
+def test_one_users_unreadable_settings_never_cost_another_user_a_reminder(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str], document: str, outcomes: dict[str, int], failed: int
+) -> None:
+    # Given six users due at 08:00, one of them with settings stored before any rule could refuse them
+    for n in range(6):
+        world.device(f"user{n}", "phone", fid=f"fid-user-{n:04d}")
+        world.reminder(f"user{n}", "morning", "08:00", after=MONDAY_8AM - DAY)
+    _stored_settings_document(world, "user3", document)
+    capsys.readouterr()
+
+    # When the tick runs (one sender batch)
+    report = world.tick(MONDAY_8AM)
+
+    # Then every other user is sent theirs, nothing is left for SQS, and a failure is counted as bad data
+    counted = {name: report[name] for name in ("sent", "skipped", "failed") if report[name]}
+    assert (report["due"], counted) == (6, outcomes)
+    assert {p["message"]["fid"] for p in world.pushes()} >= {f"fid-user-{n:04d}" for n in range(6) if n != 3}
+    output = capsys.readouterr().out
+    assert _metric_total(output, "RemindersFailed", reason="bad_data") == failed
+    assert "25:00" not in output
+    assert "9999" not in output

@@ -383,11 +383,12 @@ def test_settings_have_their_defaults_until_set(api: Api) -> None:
 
 
 def test_settings_round_trip_and_a_put_replaces_them(api: Api) -> None:
-    # Given settings with every field set
+    # Given settings with every field set (a pause ends within the year ahead)
+    pause_ends = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     chosen = {
         "quiet_hours": {"start": "22:00", "end": "07:00"},
         "max_per_day": 5,
-        "paused_until": "2030-01-02T08:00:00Z",
+        "paused_until": pause_ends.isoformat().replace("+00:00", "Z"),
         "gentle_pacing": False,
     }
 
@@ -399,11 +400,82 @@ def test_settings_round_trip_and_a_put_replaces_them(api: Api) -> None:
     assert saved == read
     assert read["quiet_hours"] == chosen["quiet_hours"]
     assert (read["max_per_day"], read["gentle_pacing"]) == (5, False)
-    assert _utc(read["paused_until"]) == datetime(2030, 1, 2, 8, tzinfo=UTC)
+    assert _utc(read["paused_until"]) == pause_ends
 
     # And a later PUT with only some fields resets the others to their defaults
     _ok(api("PUT", "/v1/me/settings", {"quiet_hours": None, "max_per_day": 2}))
     assert _ok(api("GET", "/v1/me/settings")) == DEFAULT_SETTINGS | {"max_per_day": 2}
+
+
+def test_paused_until_is_stored_in_utc(api: Api) -> None:
+    # Given a pause ending at 08:00 on a clock 14 hours ahead of UTC, a week from now
+    ends = (datetime.now(UTC) + timedelta(days=7)).replace(hour=8, minute=0, second=0, microsecond=0)
+    sent = ends.replace(tzinfo=None).isoformat() + "+14:00"
+
+    # When it is saved and read back
+    saved = _ok(api("PUT", "/v1/me/settings", {"paused_until": sent}))
+    read = _ok(api("GET", "/v1/me/settings"))
+
+    # Then it is the same instant, in UTC
+    assert _utc(saved["paused_until"]) == _utc(read["paused_until"]) == ends - timedelta(hours=14)
+
+
+@pytest.mark.parametrize(
+    "paused_until",
+    [
+        pytest.param("0001-01-01T00:00:00+14:00", id="year-1-east"),  # the probe's: before UTC's year 1
+        pytest.param("9999-12-31T23:59:59-14:00", id="year-9999-west"),  # the probe's: after UTC's year 9999
+        pytest.param(lambda now: now - timedelta(days=1, minutes=5), id="more-than-a-day-ago"),
+        pytest.param(lambda now: now + timedelta(days=366), id="more-than-a-year-ahead"),
+        pytest.param("1970-01-01T00:00:00Z", id="epoch"),
+    ],
+)
+def test_a_paused_until_out_of_range_is_a_400_naming_it(api: Api, paused_until: Any) -> None:
+    # Given stored settings
+    _ok(api("PUT", "/v1/me/settings", {"max_per_day": 4}))
+    value = paused_until(datetime.now(UTC)).isoformat() if callable(paused_until) else paused_until
+
+    # When a pause outside from-a-day-ago-to-a-year-ahead is sent
+    response = api("PUT", "/v1/me/settings", {"paused_until": value})
+
+    # Then it is a 400 problem naming paused_until, without the value, and nothing changed
+    problem = _assert_problem(response, 400)
+    assert _fields(problem) == ["paused_until"]
+    assert value not in response["body"]
+    assert _ok(api("GET", "/v1/me/settings")) == DEFAULT_SETTINGS | {"max_per_day": 4}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("0001-01-01T00:00:00+14:00", None),  # long over: not paused
+        ("9999-12-31T23:59:59-14:00", "a year ahead"),  # paused, at most a year from now
+    ],
+)
+def test_a_paused_until_stored_before_the_range_reads_as_it_acts_and_can_be_saved_back(
+    api: Api, aws: dict[str, str], stored: str, shown: str | None
+) -> None:
+    # Given settings written before the range was enforced
+    boto3.client("dynamodb").put_item(
+        TableName=aws["Table"],
+        Item={
+            "pk": {"S": "USER#alice"},
+            "sk": {"S": "PROFILE#SETTINGS"},
+            "doc": {"S": json.dumps({"paused_until": stored, "max_per_day": 5})},
+        },
+    )
+
+    # When they are read, and saved back as read
+    read = _ok(api("GET", "/v1/me/settings"))
+    saved = api("PUT", "/v1/me/settings", read)
+
+    # Then they read as the sender acts on them, and saving them again is accepted
+    if shown is None:
+        assert read["paused_until"] is None
+    else:
+        assert _utc(read["paused_until"]) - datetime.now(UTC) > timedelta(days=364)
+    assert read["max_per_day"] == 5
+    _ok(saved)
 
 
 # --- opened notifications ---
