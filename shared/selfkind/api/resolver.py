@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from http import HTTPStatus
 from typing import Any
@@ -74,6 +75,14 @@ class _Resolver(APIGatewayHttpResolver):
 
     def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
         return _DecodedPathEvent(event, self._json_body_deserializer)
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}\Z") -> re.Pattern[str]:
+        # Powertools anchors routes with `$`, which also matches before a final newline: `/v1/reminders/rem%0A`
+        # would reach the handler as the id `rem`. `\Z` matches the whole path only; the path then routes to
+        # no handler, and the not-found handler names the id as having characters an id never has.
+        compiled: re.Pattern[str] = APIGatewayHttpResolver._compile_regex(rule, base_regex)
+        return compiled
 
 
 def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:

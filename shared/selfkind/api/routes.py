@@ -38,7 +38,8 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
 
 @cache
 def _compiled_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES)
+    # Matched whole (fullmatch): `$` would also match before a final newline.
+    return tuple((method, re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", path))) for method, path in API_ROUTES)
 
 
 def path_parameter_names(method: str, path: str) -> list[str]:
@@ -52,4 +53,4 @@ def path_parameter_names(method: str, path: str) -> list[str]:
 
 def allowed_methods(path: str) -> list[str]:
     """The methods the API serves at this concrete path; empty when the path is unknown."""
-    return sorted({method for method, pattern in _compiled_routes() if pattern.match(path)})
+    return sorted({method for method, pattern in _compiled_routes() if pattern.fullmatch(path)})
