@@ -184,7 +184,7 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
         return client_error(
             problem_response(
                 HTTPStatus.UNPROCESSABLE_ENTITY,
-                "This Idempotency-Key was already used with a different body.",
+                "This Idempotency-Key was already used with a different request (its query or body).",
                 problem_type="idempotency-key-reused",
             ),
             "idempotency-key-reused",
