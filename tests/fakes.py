@@ -340,6 +340,10 @@ class FakeNotifications:
     def list(self, user_id: str) -> list[NotificationRecord]:
         return [state.record for (user, _), state in self.states.items() if user == user_id]
 
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        state = self.states.get((user_id, notification_id))
+        return state.record if state else None
+
     def expire_leases(self) -> None:
         """Every live lease ends, as if its holder died long ago."""
         with self._lock:

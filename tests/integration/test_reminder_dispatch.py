@@ -39,7 +39,7 @@ def test_an_occurrence_in_the_window_is_sent_once_however_often_ticks_repeat(wor
     [push] = world.pushes()
     assert push["status"] == 200
     assert push["message"]["fid"] == "fid-phone-0001"
-    assert push["message"]["data"]["type"] == "affirmation"
+    assert push["message"]["data"] == {"notification_id": world.notification_of("ana", push).notification_id}
     assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
 
 
@@ -262,7 +262,7 @@ def test_affirmations_are_in_the_device_language_and_never_repeat_within_seven(w
     pushes = world.pushes()
     spanish = [p["message"] for p in pushes if p["message"]["fid"] == "fid-es-00001"]
     french = [p["message"] for p in pushes if p["message"]["fid"] == "fid-fr-00001"]
-    ids = [m["data"]["affirmation_id"] for m in spanish]
+    ids = [str(world.notification_of("ana", p).affirmation_id) for p in pushes if p["message"]["fid"] == "fid-es-00001"]
     assert len(ids) == 10
     assert all(len(set(ids[i : i + 7])) == len(ids[i : i + 7]) for i in range(len(ids)))
     assert [m["notification"]["body"] for m in spanish] == [catalog[i].text.es for i in ids]
@@ -308,7 +308,7 @@ def test_the_users_own_affirmations_come_at_least_as_often_as_catalog_ones(world
     for day in range(12):
         world.tick(MONDAY_8AM + day * DAY)
 
-    chosen = [p["message"]["data"]["affirmation_id"] for p in world.pushes()]
+    chosen = [world.notification_of("ana", p).affirmation_id for p in world.pushes()]
     assert len(chosen) == 12
     assert sum(c in own for c in chosen) >= sum(c not in own for c in chosen)
     assert "SECRET JOURNAL TEXT" not in json.dumps(world.pushes())
@@ -323,7 +323,7 @@ def test_practice_reminders_suggest_short_exercises_rotating_categories(world: R
     for day in range(4):
         world.tick(local("2027-03-15T18:00") + day * DAY)
 
-    suggested = [exercises[p["message"]["data"]["exercise_id"]] for p in world.pushes()]
+    suggested = [exercises[str(world.notification_of("ana", p).exercise_id)] for p in world.pushes()]
     assert len(suggested) == 4
     assert all(e.duration_minutes <= 10 for e in suggested)
     assert len({e.category for e in suggested}) == 4
@@ -350,7 +350,7 @@ def test_push_messages_follow_fcm_conventions(world: ReminderWorld) -> None:
     headers = message["apns"]["headers"]
     assert headers["apns-collapse-id"] == "selfkind-affirmation"
     assert int(headers["apns-expiration"]) > datetime.now(UTC).timestamp()
-    assert set(message["data"]) == {"type", "notification_id", "reminder_id", "affirmation_id"}
+    assert set(message["data"]) == {"notification_id"}
     assert all(isinstance(value, str) for value in message["data"].values())
 
 

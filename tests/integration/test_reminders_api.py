@@ -13,12 +13,14 @@ import boto3
 import pytest
 
 from devstack.events import http_api_event
+from selfkind.content import load_catalog_content
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, ReminderKind
 from tests.conftest import Handler
+from tests.sync_client import Device
 
 Response = dict[str, Any]
 JSON = {"content-type": "application/json"}
@@ -514,6 +516,124 @@ def test_opening_a_notification_restores_the_normal_pacing(
     assert opened == {"n-1": True, "n-2": False, "n-3": False}
 
 
+# --- what a notification holds ---
+
+OWN_WORDS = "PRIVATE: my own kind words"
+CATALOG_AFFIRMATION = "i-can-be-gentle-with-myself-today"
+
+
+def _notification_with(
+    notifications: NotificationRepository, user: str, notification_id: str, kind: ReminderKind, **content: Any
+) -> None:
+    now = datetime.now(UTC)
+    record = NotificationRecord(
+        notification_id=notification_id,
+        reminder_id="morning",
+        kind=kind,
+        occurrence=now - timedelta(minutes=1),
+        status="sending",
+        **content,
+    )
+    lease = Lease("test-sender", now + timedelta(minutes=1))
+    request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
+    assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
+    sent = Completion(user, notification_id, "sent", ["phone"], None, ErasureEpoch())
+    assert notifications.complete_many([sent], lease, now) == set()
+
+
+def _own_affirmation(invoke: Callable[[str], Handler], user: str, record_id: str, text: str | None) -> None:
+    """The user's own affirmation as their app syncs it (None: deleted)."""
+    device = Device(invoke("SyncFunction"), user)
+    device.pull()
+    record = {"id": record_id, "text": text, "is_active": True, "created_at": 1, "updated_at": 1}
+    created = {"created": [record] if text else [], "updated": [], "deleted": [] if text else [record_id]}
+    assert device.push({"affirmations": created})["statusCode"] == 200
+
+
+def test_a_notification_of_the_users_own_affirmation_shows_its_words_to_its_owner(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    # Given a notification that carried one of Alice's own affirmations
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+
+    # When Alice's app opens it
+    response = api("GET", "/v1/notifications/n-own")
+
+    # Then it says what it held, her words included, and is never cached
+    content = _ok(response)
+    assert content["kind"] == "affirmation"
+    assert _utc(content["sent_at"]) <= datetime.now(UTC)
+    assert content["affirmation"] == {"source": "own", "id": "own-1", "text": OWN_WORDS}
+    assert content["exercise"] is None
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
+def test_a_notification_of_catalog_content_gives_the_item_in_the_negotiated_language(
+    api: Api, notifications: NotificationRepository
+) -> None:
+    _notification_with(
+        notifications,
+        "alice",
+        "n-catalog",
+        ReminderKind.AFFIRMATION,
+        affirmation_id=CATALOG_AFFIRMATION,
+        affirmation_source="catalog",
+    )
+    _notification_with(notifications, "alice", "n-practice", ReminderKind.PRACTICE, exercise_id="box-breathing")
+    spanish = {"accept-language": "es-MX,es;q=0.9,en;q=0.5"}
+
+    affirmation = api("GET", "/v1/notifications/n-catalog", headers=spanish)
+    practice = api("GET", "/v1/notifications/n-practice", headers=spanish)
+
+    catalog = load_catalog_content()
+    expected = next(item for item in catalog.affirmations if item.id == CATALOG_AFFIRMATION)
+    shown = _ok(affirmation)["affirmation"]
+    assert (shown["source"], shown["id"], shown["text"]) == ("catalog", CATALOG_AFFIRMATION, expected.text.es)
+    assert affirmation["headers"]["Content-Language"] == "es"
+    exercise = _ok(practice)["exercise"]
+    box = next(item for item in catalog.exercises if item.id == "box-breathing")
+    assert (exercise["id"], exercise["title"]) == ("box-breathing", box.title.es)
+    assert _ok(practice)["affirmation"] is None
+
+
+def test_an_own_affirmation_deleted_since_shows_no_words(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+    _own_affirmation(invoke, "alice", "own-1", None)
+
+    shown = _ok(api("GET", "/v1/notifications/n-own"))["affirmation"]
+
+    assert shown == {"source": "own", "id": "own-1", "text": None}
+
+
+def test_a_notification_is_its_owners_only_and_an_unknown_one_is_a_404(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    # Given Alice's notification of her own words
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+
+    # When Bob asks for it, and Alice for one that does not exist
+    bobs = api("GET", "/v1/notifications/n-own", user="bob")
+    unknown = api("GET", "/v1/notifications/never-sent")
+
+    # Then both are not found, saying neither the id nor the words
+    for response in (bobs, unknown):
+        assert _assert_problem(response, 404)["type"].endswith("/not-found")
+    assert OWN_WORDS not in bobs["body"]
+    assert "n-own" not in bobs["body"]
+    assert "never-sent" not in unknown["body"]
+
+
 # --- bad input ---
 
 
@@ -708,6 +828,7 @@ def test_a_json_body_with_a_charset_is_accepted(api: Api) -> None:
         ("GET", "/v1/me/settings", None),
         ("PUT", "/v1/me/settings", {}),
         ("POST", "/v1/notifications/n-1/opened", None),
+        ("GET", "/v1/notifications/n-1", None),
     ],
 )
 def test_a_request_without_a_verified_subject_is_a_401(

@@ -31,6 +31,7 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("DELETE", "/v1/reminders/{reminder_id}"),
         ("GET", "/v1/me/settings"),
         ("PUT", "/v1/me/settings"),
+        ("GET", "/v1/notifications/{notification_id}"),
         ("POST", "/v1/notifications/{notification_id}/opened"),
     }
 )

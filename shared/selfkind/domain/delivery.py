@@ -392,7 +392,11 @@ def _content_ids(previous: NotificationState | None) -> dict[str, str | None]:
     """A resumed attempt says what the first said, so every device of the occurrence reads the same."""
     if previous is None:
         return {}
-    return {"affirmation_id": previous.record.affirmation_id, "exercise_id": previous.record.exercise_id}
+    return {
+        "affirmation_id": previous.record.affirmation_id,
+        "affirmation_source": previous.record.affirmation_source,
+        "exercise_id": previous.record.exercise_id,
+    }
 
 
 def _prepare(candidates: list[_Candidate], loaded: _Loaded, report: BatchReport) -> list[_Prepared]:
@@ -444,7 +448,11 @@ def _claim_send_record(
 
 def _with_content(request: ClaimRequest, data: Mapping[str, str]) -> ClaimRequest:
     record = request.record.model_copy(
-        update={"affirmation_id": data.get("affirmation_id"), "exercise_id": data.get("exercise_id")}
+        update={
+            "affirmation_id": data.get("affirmation_id"),
+            "affirmation_source": data.get("affirmation_source"),
+            "exercise_id": data.get("exercise_id"),
+        }
     )
     return ClaimRequest(
         request.user_id, record, request.previous, request.local_day, request.max_per_day, request.epoch
@@ -471,7 +479,9 @@ def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
 def _pushes(candidate: _Candidate, message: ComposedReminder) -> list[Push]:
     nid = candidate.request.record.notification_id
     kind = candidate.reminder.kind.value
-    data = {"type": kind, "notification_id": nid, "reminder_id": candidate.reminder.reminder_id, **message.data}
+    # The notification id alone: no content id (catalog ids are slugs of their words), no reminder id (the
+    # client names it), no kind. The app reads what it held through GET /v1/notifications/{id}.
+    data = {"notification_id": nid}
     already = set(candidate.previous.record.delivered) if candidate.previous else set()
     pushes = []
     for device in candidate.targets:
