@@ -43,7 +43,7 @@ push_gateway = FirebasePushGateway(service_account, fcm_url=settings.fcm_url_ove
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = _now(event)
     lease = Lease.for_invocation(context.aws_request_id, now, context.get_remaining_time_in_millis() / 1000)
     messages = [(record["messageId"], record["body"]) for record in event["Records"]]
     report = deliver_batch(stores, push_gateway, messages, now, lease)
@@ -53,6 +53,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info("Batch delivered", messages=len(messages), retried=len(failures), outcomes=summary)
     # Lambda reads batchItemFailures (SQS redelivers exactly those); the local tick also reads outcomes.
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures], "outcomes": summary}
+
+
+def _now(event: dict[str, Any]) -> datetime:
+    """The clock; in the local stack only, the local tick's time (SenderSettings.local_tick_clock)."""
+    if settings.local_tick_clock and isinstance(event.get("localTickTime"), str):
+        return datetime.fromisoformat(event["localTickTime"]).astimezone(UTC)
+    return datetime.now(UTC)
 
 
 def _count(report: BatchReport) -> dict[str, int]:

@@ -62,7 +62,15 @@ def test_three_hundred_users_due_in_the_same_minute_are_each_sent_exactly_once(s
     again = _tick(stack, (datetime.fromisoformat(occurrence) + timedelta(minutes=1)).isoformat())
 
     # Then each device got exactly one push, and nothing more went out
-    assert report == {"due": 300, "sent": 300, "failed": 0, "skipped": 0, "expired": 0}
+    assert report == {
+        "due": 300,
+        "sent": 300,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     assert again["sent"] == 0
     assert _pushes_by_fid(stack, 200) == Counter(fids.values())
 
@@ -77,7 +85,15 @@ def test_while_oauth_is_down_nothing_is_sent_and_the_next_tick_delivers_each_onc
     during = _tick(stack, occurrence)
 
     # Then nothing went out, and every occurrence is reported failed (left for SQS to redeliver)
-    assert during == {"due": 5, "sent": 0, "failed": 5, "skipped": 0, "expired": 0}
+    assert during == {
+        "due": 5,
+        "sent": 0,
+        "failed": 5,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     assert _pushes_by_fid(stack, 200) == Counter()
 
     # When OAuth is back and a tick runs 4 minutes later (after the queue's visibility timeout)
@@ -85,7 +101,15 @@ def test_while_oauth_is_down_nothing_is_sent_and_the_next_tick_delivers_each_onc
     recovered = _tick(stack, (datetime.fromisoformat(occurrence) + timedelta(minutes=4)).isoformat())
 
     # Then each occurrence is delivered exactly once, within its window
-    assert recovered == {"due": 0, "sent": 5, "failed": 0, "skipped": 0, "expired": 0}
+    assert recovered == {
+        "due": 0,
+        "sent": 5,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     assert _pushes_by_fid(stack, 200) == Counter(fids.values())
 
 

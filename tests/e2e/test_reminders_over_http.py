@@ -24,7 +24,15 @@ def test_a_reminder_reaches_the_device_through_a_tick(stack: LocalStack) -> None
 
     report = stack.request("POST", "/_local/tick", {"time": next_fire_at}).json()
 
-    assert report == {"due": 1, "sent": 1, "failed": 0, "skipped": 0, "expired": 0}
+    assert report == {
+        "due": 1,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     [delivery] = stack.request("GET", "/_local/fcm/messages").json()["items"]
     assert delivery["status"] == 200
     message = delivery["message"]

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from pytest_mock import MockerFixture
 
+from devstack.ticker import TickMovedBackError
 from selfkind.adapters.firebase_push import FirebasePushGateway
 from selfkind.content import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
@@ -34,8 +35,24 @@ def test_an_occurrence_in_the_window_is_sent_once_however_often_ticks_repeat(wor
     first = world.tick(MONDAY_8AM + timedelta(minutes=3))
     again = world.tick(MONDAY_8AM + timedelta(minutes=3))
 
-    assert first == {"due": 1, "sent": 1, "failed": 0, "skipped": 0, "expired": 0}
-    assert again == {"due": 0, "sent": 0, "failed": 0, "skipped": 0, "expired": 0}
+    assert first == {
+        "due": 1,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
+    assert again == {
+        "due": 0,
+        "sent": 0,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     [push] = world.pushes()
     assert push["status"] == 200
     assert push["message"]["fid"] == "fid-phone-0001"
@@ -63,6 +80,7 @@ def test_an_occurrence_older_than_15_minutes_is_never_sent_and_is_counted_expire
     report = world.tick(MONDAY_8AM + timedelta(minutes=15))
 
     assert report["due"] == 0
+    assert (report["expired"], report["expired_at_tick"], report["expired_at_sender"]) == (1, 1, 0)
     assert world.pushes() == []
     assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
     assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="tick") == 1
@@ -73,12 +91,13 @@ def test_an_occurrence_that_reaches_the_sender_too_late_is_counted_expired_not_s
 ) -> None:
     _with_device(world)
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
-    # An occurrence stuck in the queue for 20 minutes (the sender judges by its own clock)
-    world.enqueue("ana", "morning", datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20))
+    # An occurrence stuck in the queue for 20 minutes at the tick's time (the local tick runs the sender
+    # at its own time, as the schedule runs the pipeline at the minute it names)
+    world.enqueue("ana", "morning", MONDAY_8AM - timedelta(minutes=25))
 
     report = world.tick(MONDAY_8AM - timedelta(minutes=5))
 
-    assert (report["expired"], report["sent"]) == (1, 0)
+    assert (report["expired"], report["expired_at_sender"], report["sent"]) == (1, 1, 0)
     assert world.pushes() == []
     assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="sender") == 1
 
@@ -102,7 +121,16 @@ def test_nothing_is_stranded_after_a_long_outage(world: ReminderWorld) -> None:
 
     report = world.tick(MONDAY_8AM + timedelta(minutes=10))  # a month of missed ticks
 
-    assert report == {"due": 1, "sent": 1, "failed": 0, "skipped": 0, "expired": 0}  # only this morning's, once
+    # only this morning's, once; both missed occurrences (a month old) were counted expired at the tick
+    assert report == {
+        "due": 1,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 2,
+        "expired_at_tick": 2,
+        "expired_at_sender": 0,
+    }
     assert world.reminders().get("ana", "evening").next_fire_at == local("2027-03-15T20:00")  # type: ignore[union-attr]
 
 
@@ -171,7 +199,15 @@ def test_an_fcm_outage_is_reported_for_sqs_to_retry_and_resumes_where_it_stopped
 
     report = world.tick(MONDAY_8AM)
 
-    assert report == {"due": 1, "sent": 0, "failed": 1, "skipped": 0, "expired": 0}
+    assert report == {
+        "due": 1,
+        "sent": 0,
+        "failed": 1,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     delivered_to_phone = [p for p in world.pushes() if p["message"].get("fid") == "fid-phone-0001"]
     assert len(delivered_to_phone) == 1
     world.enqueue("ana", "morning", MONDAY_8AM)  # the redelivery
@@ -355,8 +391,9 @@ def test_push_messages_follow_fcm_conventions(world: ReminderWorld) -> None:
 
 
 def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world: ReminderWorld) -> None:
-    world.device("ana", "old", fid="fid-old-00001", refreshed=datetime.now(UTC) - timedelta(days=271))
-    world.device("ana", "recent", fid="fid-new-00001", refreshed=datetime.now(UTC) - timedelta(days=269))
+    # (counted back from the tick's time: the sender runs at it)
+    world.device("ana", "old", fid="fid-old-00001", refreshed=MONDAY_8AM - timedelta(days=271))
+    world.device("ana", "recent", fid="fid-new-00001", refreshed=MONDAY_8AM - timedelta(days=269))
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
 
     world.tick(MONDAY_8AM)
@@ -366,7 +403,20 @@ def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world:
         TableName=world.table, Key={"pk": {"S": "USER#ana"}, "sk": {"S": "DEVICE#old"}}
     )["Item"]
     expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
-    assert expires_at < datetime.now(UTC)  # the table's TTL removes it
+    assert expires_at < MONDAY_8AM  # the table's TTL removes it
+
+
+def test_a_tick_earlier_than_the_last_is_refused_and_works_nothing(world: ReminderWorld) -> None:
+    _with_device(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+    world.tick(MONDAY_8AM - timedelta(minutes=1))
+
+    with pytest.raises(TickMovedBackError):
+        world.tick(MONDAY_8AM - timedelta(minutes=2))
+
+    assert world.pushes() == []
+    assert world.tick(MONDAY_8AM - timedelta(minutes=1))["due"] == 0  # the same time again is fine
+    assert world.tick(MONDAY_8AM)["sent"] == 1
 
 
 # --- a poison fails alone ---
