@@ -28,6 +28,7 @@ from devstack.template import REPO_ROOT
 CONFIG = REPO_ROOT / "devstack" / "schemathesis.toml"
 HOOKS = REPO_ROOT / "devstack" / "fuzz_hooks.py"
 FUZZ_USER = "fuzzer"
+TICK_USER = "fuzzer-ticks"  # whose reminders each tick delivers, under the fuzzer's latest settings
 TICK_EVERY = 150  # calls between local ticks (a quiet tick takes a few seconds on two cores)
 
 
@@ -41,6 +42,15 @@ class FuzzReport:
     @property
     def failed_ticks(self) -> list[dict[str, Any]]:
         return [tick for tick in self.ticks if tick["status"] >= 500]
+
+    def tick_totals(self) -> dict[str, int]:
+        """What the ticks did, summed over those that answered: due, sent, skipped, failed, expired..."""
+        totals: dict[str, int] = {}
+        for tick in self.ticks:
+            if isinstance(tick["answer"], dict):
+                for name, value in tick["answer"].items():
+                    totals[name] = totals.get(name, 0) + int(value)
+        return totals
 
 
 def local_token(base_url: str, sub: str = FUZZ_USER) -> str:
@@ -83,6 +93,8 @@ def fuzz(base_url: str, max_time_seconds: int | None, seed: int | None) -> FuzzR
         environment = os.environ | {
             "SCHEMATHESIS_HOOKS": str(HOOKS),
             "SELFKIND_FUZZ_URL": base_url,
+            "SELFKIND_FUZZ_TOKEN": token,
+            "SELFKIND_FUZZ_TICK_TOKEN": local_token(base_url, TICK_USER),
             "SELFKIND_FUZZ_TICK_EVERY": str(TICK_EVERY),
             "SELFKIND_FUZZ_TICK_LOG": str(tick_log),
         }
@@ -101,7 +113,7 @@ def main() -> None:
     arguments = parser.parse_args()
     report = fuzz(arguments.url.rstrip("/"), arguments.max_time, arguments.seed)
     print(report.output)
-    print(f"{report.requests} requests made, {len(report.ticks)} local ticks")
+    print(f"{report.requests} requests made, {len(report.ticks)} local ticks: {report.tick_totals()}")
     for tick in report.failed_ticks:
         print(f"a tick failed: {tick}")
     sys.exit(report.exit_code or (1 if report.failed_ticks else 0))

@@ -1,11 +1,16 @@
 """schemathesis hooks of `make fuzz` (devstack.fuzz loads this file through SCHEMATHESIS_HOOKS).
 
-Every SELFKIND_FUZZ_TICK_EVERY calls it runs `POST /_local/tick`, so what the fuzzer stored (devices,
-reminders, settings) goes through the reminder pipeline: the scheduler, its shard workers and the
-sender. Tick times only move forward, from the later of now and the stack's last tick: to the earliest
-reminder occurrence the fuzzer's calls have shown (`next_fire_at` in any answer) when it is within the
-horizon, else ten minutes on (under the 15-minute window, so nothing due in between expires unseen).
-They stay within HORIZON of the first, so the tests that tick after the fuzzer still find times ahead.
+Every SELFKIND_FUZZ_TICK_EVERY calls it runs `POST /_local/tick`, so what the fuzzer stored (settings,
+devices, reminders) goes through the reminder pipeline: the scheduler, its shard workers and the
+sender. Before each tick it copies the settings the fuzzer saved last (pauses, quiet hours, caps,
+previews) to a second user, who has one device and two reminders (an affirmation and a practice) due
+at the tick's minute: every tick delivers something under the fuzzer's settings. (A second user, so
+the fuzzer never reads this device back: schemathesis would take it for an example of its own input.)
+
+Tick times only move forward, from the later of now and the stack's last tick: to the earliest reminder
+occurrence the fuzzer's calls have shown (`next_fire_at` in any answer) when it is within the horizon,
+else ten minutes on (under the 15-minute window, so nothing due in between expires unseen). They stay
+within HORIZON of the first, so the tests that tick after the fuzzer still find times ahead.
 
 Each tick's status and answer go, one JSON line each, to SELFKIND_FUZZ_TICK_LOG, which devstack.fuzz
 reads back: a tick must never answer a 5xx.
@@ -29,6 +34,9 @@ HORIZON = timedelta(hours=6)
 TICK_TIMEOUT_SECONDS = 180
 
 _BASE_URL = os.environ.get("SELFKIND_FUZZ_URL", "")
+_TOKEN = os.environ.get("SELFKIND_FUZZ_TOKEN", "")  # the fuzzer's
+_TICK_TOKEN = os.environ.get("SELFKIND_FUZZ_TICK_TOKEN", "")  # the user whose reminders each tick delivers
+_DEVICE = {"platform": "android", "fid": "fid-fuzz-tick-0001", "timezone": "UTC", "locale": "es-ES", "app_version": "1"}
 _EVERY = int(os.environ.get("SELFKIND_FUZZ_TICK_EVERY", "0"))
 _LOG = os.environ.get("SELFKIND_FUZZ_TICK_LOG", "")
 
@@ -76,15 +84,39 @@ def _occurrences(value: Any) -> list[datetime]:
     return []
 
 
-def _tick(at: datetime) -> dict[str, Any]:
-    body = json.dumps({"time": at.isoformat()}).encode()
-    request = urllib.request.Request(f"{_BASE_URL}/_local/tick", data=body, method="POST")  # noqa: S310
-    request.add_header("content-type", "application/json")
+def _call(method: str, path: str, body: Any, token: str = "", timeout: float = 30) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{_BASE_URL}{path}", data=data, method=method)  # noqa: S310 (the local stack)
+    if data is not None:
+        request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=TICK_TIMEOUT_SECONDS) as response:  # noqa: S310
-            return {"time": at.isoformat(), "status": response.status, "answer": json.load(response)}
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, json.load(response)
     except urllib.error.HTTPError as error:
-        return {"time": at.isoformat(), "status": error.code, "answer": error.read().decode(errors="replace")}
+        return error.code, error.read().decode(errors="replace")
+
+
+def _due_at(at: datetime) -> list[int]:
+    """The fuzzer's latest settings on the tick user, with a device and two reminders due at `at` (a daily
+    reminder put now for that UTC wall time next fires there, `at` being less than a day ahead). A
+    refusal is fine: the fuzzer may be erasing its account at that moment."""
+    status, settings = _call("GET", "/v1/me/settings", None, _TOKEN)
+    statuses = [status]
+    if status == 200:
+        statuses.append(_call("PUT", "/v1/me/settings", settings, _TICK_TOKEN)[0])
+    statuses.append(_call("PUT", "/v1/devices/phone", _DEVICE, _TICK_TOKEN)[0])
+    for kind in ("affirmation", "practice"):
+        reminder = {"kind": kind, "local_time": at.strftime("%H:%M"), "timezone": "UTC"}
+        statuses.append(_call("PUT", f"/v1/reminders/{kind}", reminder, _TICK_TOKEN)[0])
+    return statuses
+
+
+def _tick(at: datetime) -> dict[str, Any]:
+    prepared = _due_at(at) if _TOKEN and _TICK_TOKEN else []
+    status, answer = _call("POST", "/_local/tick", {"time": at.isoformat()}, timeout=TICK_TIMEOUT_SECONDS)
+    return {"time": at.isoformat(), "prepared": prepared, "status": status, "answer": answer}
 
 
 @schemathesis.hook
