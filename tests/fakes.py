@@ -237,8 +237,11 @@ class FakeProfiles:
         self.faults = faults
         self.settings: dict[str, Settings] = {}
         self.engagement: dict[str, Engagement] = {}
+        self.documents: dict[str, str] = {}  # settings stored as JSON, parsed on read as the repository does
 
     def get_settings(self, user_id: str) -> Settings:
+        if user_id in self.documents:
+            return Settings.model_validate_json(self.documents[user_id])
         return self.settings.get(user_id, Settings())
 
     def put_settings(self, user_id: str, settings: Settings) -> None:
@@ -336,6 +339,10 @@ class FakeNotifications:
 
     def list(self, user_id: str) -> list[NotificationRecord]:
         return [state.record for (user, _), state in self.states.items() if user == user_id]
+
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        state = self.states.get((user_id, notification_id))
+        return state.record if state else None
 
     def expire_leases(self) -> None:
         """Every live lease ends, as if its holder died long ago."""

@@ -50,6 +50,7 @@ EXPECTED_ALARMS = {
     "TableThrottlesAlarm": {("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents")},
     "TableSystemErrorsAlarm": {("AWS/DynamoDB", "SystemErrors")},
     "RemindersExpiredAlarm": {("custom", "RemindersExpired")},
+    "RemindersBadDataAlarm": {("custom", "RemindersFailed")},
     "CatalogErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "SyncErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "AccountErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
@@ -87,6 +88,8 @@ def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() ->
             assert set(dimensions) == {"service", "outcome"}
         if metric["MetricName"] == "RemindersExpired":
             assert set(dimensions) == {"service", "stage"}
+        if metric["MetricName"] == "RemindersFailed":
+            assert dimensions == {"service": "reminder-sender", "reason": "bad_data"}
 
 
 def test_every_dead_letter_queue_is_watched() -> None:
@@ -165,6 +168,7 @@ def _graphs() -> dict[str, list[Any]]:
         ("Conflicts (409)", "ClientErrors"),
         ("Due and enqueued (per tick)", "RemindersEnqueued"),
         ("Sent and failed", "Reminders"),
+        ("Sent and failed", "RemindersFailed"),
         ("Expired", "RemindersExpired"),
         ("Devices removed", "DevicesRemoved"),
         ("ReminderQueue: oldest message (s) and waiting", "ApproximateAgeOfOldestMessage"),

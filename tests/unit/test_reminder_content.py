@@ -56,7 +56,7 @@ def test_a_catalog_affirmation_shows_in_full_and_own_hidden_and_never_in_discree
     composed = _affirmation(preview, own=[])
     catalog = AFFIRMATIONS[composed.data["affirmation_id"]]
 
-    assert composed.data == {"affirmation_id": catalog.id}
+    assert composed.data == {"affirmation_id": catalog.id, "affirmation_source": "catalog"}
     if preview is NotificationPreview.DISCREET:
         assert composed.title(Language.ES) == DISCREET_TITLE[Language.ES]
         assert composed.body(Language.ES) == DISCREET_BODY[Language.ES]
@@ -70,7 +70,7 @@ def test_a_catalog_affirmation_shows_in_full_and_own_hidden_and_never_in_discree
 def test_with_full_preview_the_users_own_words_are_the_body() -> None:
     composed = _affirmation(NotificationPreview.FULL, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}
     assert composed.body(Language.EN) == OWN_WORDS
     assert composed.body(Language.ES) == OWN_WORDS  # their own words, in every language
     assert OWN_WORDS not in repr(composed) + str(composed.data)
@@ -79,7 +79,7 @@ def test_with_full_preview_the_users_own_words_are_the_body() -> None:
 def test_own_hidden_is_the_default_and_shows_a_kind_line_in_place_of_the_users_words() -> None:
     composed = _affirmation(NotificationPreview.OWN_HIDDEN, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}  # the app shows the words once it is open
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}  # kept in the record
     assert composed.title(Language.EN) == "A kind word for you"
     assert composed.body(Language.EN) == OWN_WORDS_WAITING[Language.EN]
     assert composed.body(Language.ES) == OWN_WORDS_WAITING[Language.ES]
@@ -89,7 +89,7 @@ def test_own_hidden_is_the_default_and_shows_a_kind_line_in_place_of_the_users_w
 def test_discreet_shows_neither_the_users_words_nor_what_the_reminder_is_about() -> None:
     composed = _affirmation(NotificationPreview.DISCREET, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}
     for language in Language:
         assert composed.title(language) == DISCREET_TITLE[language]
         assert composed.body(language) == DISCREET_BODY[language]

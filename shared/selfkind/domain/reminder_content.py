@@ -3,8 +3,10 @@
 The sender calls one function, `compose_reminder`; every content decision lives here, pure.
 
 Privacy: journal text never reaches a push. A user's own affirmation is the only user writing a push
-may carry, and only in the body, and only when their `notification_preview` is `full`. In every
-mode `data` carries content ids, never text, so the app shows the words once it is open.
+may carry, and only in the body, and only when their `notification_preview` is `full`. In every mode
+the push's `data` carries the notification id alone: catalog ids are slugs of their words, so no
+content id travels through FCM and APNs. `ComposedReminder.data` holds the content ids chosen, which
+the notification's record keeps; the app reads the content through `GET /v1/notifications/{id}`.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class ComposedReminder:
 
     kind: ReminderKind
     preview: NotificationPreview
-    data: dict[str, str]  # the content's id only: affirmation_id or exercise_id (FCM data values are strings)
+    data: dict[str, str]  # the content chosen, kept in the notification's record, never pushed: its id and source
     engagement_after: Engagement
     _body: Callable[[Language], str] = field(repr=False)
 
@@ -111,7 +113,7 @@ def compose_reminder(
         if choice is None:
             choice = choose_affirmation(own, engagement)
             engagement = remember_affirmation(engagement, choice)
-        data = {"affirmation_id": choice.affirmation_id}
+        data = {"affirmation_id": choice.affirmation_id, "affirmation_source": choice.source}
         if preview is NotificationPreview.DISCREET:
             body = DISCREET_BODY.__getitem__
         elif choice.source == "own" and preview is not NotificationPreview.FULL:
