@@ -30,6 +30,7 @@ from selfkind.domain.ports import (
     PushOutcome,
     PushResult,
 )
+from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
@@ -361,6 +362,16 @@ class FakeSync:
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
         above = after_seq or 0
         yield from (r for r in self.records.get(user_id, []) if r.table == table and r.seq > above)
+
+
+class FakePracticeSums:
+    """Users' all-time practice sums, as the sync's rollups hold them (tests/sync_fakes.py keeps them)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, WeekRollup] = {}
+
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]:
+        return {user_id: self.sums.get(user_id, WeekRollup()) for user_id in user_ids}
 
 
 class FakeEpochs:

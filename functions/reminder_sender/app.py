@@ -16,6 +16,7 @@ from selfkind.data.erasure import EpochReader
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
+from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain.delivery import BAD_DATA, BatchReport, Status, Stores, deliver_batch
 from selfkind.domain.ports import Lease
@@ -34,6 +35,7 @@ stores = Stores(
     ProfileRepository(table),
     NotificationRepository(table),
     SyncRepository(table),
+    RollupRepository(table),
 )
 service_account = CachedSecret(settings.firebase_secret_id, max_age_seconds=settings.secret_max_age_seconds)
 push_gateway = FirebasePushGateway(service_account, fcm_url=settings.fcm_url_override)

@@ -15,7 +15,7 @@ from devstack.events import http_api_event
 from selfkind.content import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
-from selfkind.domain.reminder_content import DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING
+from selfkind.domain.reminder_content import CHECK_IN_BODY, DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING, TITLES
 from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.catalog import Language, SuitableTime
 from selfkind.models.reminders import NotificationPreview, ReminderKind, Settings
@@ -161,3 +161,55 @@ def test_an_unknown_notification_preview_is_a_400_naming_the_field(
     assert response["statusCode"] == 400
     assert response["headers"]["Content-Type"] == "application/problem+json"
     assert [error["field"] for error in json.loads(response["body"])["errors"]] == ["notification_preview"]
+
+
+def test_a_practice_reminder_offers_what_the_persons_own_notes_say_helped(world: ReminderWorld) -> None:
+    # Given three sessions of one practice that lifted how the person felt, synced with rollups
+    store = SyncRepository(world.table, boto3.client("dynamodb"))
+    helped = "safe-place-visualization"
+    sessions = [
+        RecordChange(
+            table="practice_sessions",
+            record_id=f"s{n}",
+            data=canonical_record_json(
+                f"s{n}",
+                {
+                    "exercise_id": helped,
+                    "started_at": 1_790_000_000_000 + n,
+                    "duration_s": 600,
+                    "feeling_before": 2,
+                    "feeling_after": 4,
+                    "created_at": 1,
+                    "updated_at": 1,
+                },
+            ),
+        )
+        for n in range(3)
+    ]
+    sync.push(store, "ana", 1, sessions, datetime.now(UTC))
+    world.device("ana", "phone", fid="fid-phone-0001")
+    afternoon = local("2027-03-15T14:00")
+    world.reminder("ana", "practice", "14:00", after=afternoon - DAY, kind=ReminderKind.PRACTICE)
+
+    world.tick(afternoon)
+
+    (push,) = world.pushes()
+    assert world.notification_of("ana", push).exercise_id == helped
+
+
+def test_a_check_in_reminder_pushes_the_gentle_line_and_no_content(world: ReminderWorld) -> None:
+    world.device("ana", "phone", fid="fid-phone-0001", locale="es-MX")
+    evening = local("2027-03-14T19:00")  # a Sunday
+    world.reminder("ana", "check-in", "19:00", after=evening - DAY, kind=ReminderKind.CHECK_IN, days=["sun"])
+
+    world.tick(evening)
+
+    (push,) = world.pushes()
+    message = push["message"]
+    assert message["notification"] == {
+        "title": TITLES[(ReminderKind.CHECK_IN, Language.ES)],
+        "body": CHECK_IN_BODY[Language.ES],
+    }
+    assert set(message["data"]) == {"notification_id"}
+    record = world.notification_of("ana", push)
+    assert (record.affirmation_id, record.exercise_id) == (None, None)

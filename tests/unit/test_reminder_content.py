@@ -10,6 +10,7 @@ import pytest
 
 from selfkind.content import load_catalog_content
 from selfkind.domain.reminder_content import (
+    CHECK_IN_BODY,
     DISCREET_BODY,
     DISCREET_TITLE,
     OWN_WORDS_WAITING,
@@ -18,6 +19,7 @@ from selfkind.domain.reminder_content import (
     compose_reminder,
     practice_body,
 )
+from selfkind.domain.rollups import WeekRollup, practice_counter
 from selfkind.models.catalog import Language, SuitableTime
 from selfkind.models.reminders import Engagement, NotificationPreview, ReminderKind
 
@@ -214,3 +216,66 @@ def test_the_hour_is_read_in_the_reminders_zone_not_in_utc() -> None:
 def test_between_noon_and_five_only_practices_for_any_time(hour: int) -> None:
     suited = _suggestions([MORNING.replace(hour=hour) + timedelta(days=n) for n in range(8)])
     assert set(suited) == {SuitableTime.ANY}
+
+
+# --- check-ins and what has helped ---
+
+
+@pytest.mark.parametrize("preview", list(NotificationPreview))
+def test_a_check_in_says_the_same_gentle_line_in_every_mode_and_carries_no_content(
+    preview: NotificationPreview,
+) -> None:
+    composed = compose_reminder(
+        ReminderKind.CHECK_IN, own=OWN, engagement=Engagement(), preview=preview, local_time=MORNING
+    )
+
+    assert composed.data == {}
+    assert OWN_WORDS not in _everything_shown(composed)
+    if preview is NotificationPreview.DISCREET:
+        assert (composed.title(Language.EN), composed.body(Language.EN)) == (
+            DISCREET_TITLE[Language.EN],
+            DISCREET_BODY[Language.EN],
+        )
+    else:
+        assert composed.title(Language.EN) == "A moment to check in with yourself"
+        assert composed.body(Language.ES) == CHECK_IN_BODY[Language.ES]
+
+
+def test_a_practice_reminder_offers_what_has_helped_this_person_first_but_not_every_time() -> None:
+    helped = "safe-place-visualization"
+    sums = WeekRollup(
+        {practice_counter(helped, "d0"): 3, practice_counter(helped, "ss"): 6, practice_counter(helped, "sn"): 3}
+    )
+    afternoon = datetime(2027, 3, 15, 14, 0, tzinfo=NEW_YORK)
+    engagement = Engagement()
+    picks = []
+    for _ in range(9):
+        composed = compose_reminder(
+            ReminderKind.PRACTICE,
+            own=[],
+            engagement=engagement,
+            preview=NotificationPreview.FULL,
+            local_time=afternoon,
+            practice_sums=sums,
+        )
+        picks.append(composed.data["exercise_id"])
+        engagement = composed.engagement_after
+
+    assert picks[0] == helped
+    assert picks[8] == helped  # back as soon as it is no longer among the last 7 suggested
+    assert len(set(picks[:8])) == 8
+    assert not any(EXERCISES[pick].for_hard_moments or EXERCISES[pick].duration_minutes > 10 for pick in picks)
+
+
+def test_without_history_a_practice_reminder_takes_the_next_category_in_turn() -> None:
+    first = compose_reminder(
+        ReminderKind.PRACTICE, own=[], engagement=Engagement(), preview=NotificationPreview.FULL, local_time=MORNING
+    )
+    second = compose_reminder(
+        ReminderKind.PRACTICE,
+        own=[],
+        engagement=first.engagement_after,
+        preview=NotificationPreview.FULL,
+        local_time=MORNING,
+    )
+    assert EXERCISES[first.data["exercise_id"]].category != EXERCISES[second.data["exercise_id"]].category

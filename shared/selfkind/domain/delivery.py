@@ -53,6 +53,7 @@ from selfkind.domain.reminder_content import (
     device_language,
 )
 from selfkind.domain.reminders import pacing_for, pause_ends_at
+from selfkind.domain.rollups import WeekRollup
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
@@ -126,6 +127,12 @@ class SyncedRecords(Protocol):
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
 
 
+class PracticeSums(Protocol):
+    """The insights rollups the sender reads: each user's all-time practice sums (what has helped them)."""
+
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     epochs: EpochStore
@@ -134,6 +141,7 @@ class Stores:
     profile: ProfileStore
     notifications: NotificationStore
     sync: SyncedRecords
+    rollups: PracticeSums
 
 
 @dataclass
@@ -245,6 +253,7 @@ class _Loaded:
     records: dict[tuple[str, str], NotificationState]
     devices: dict[str, list[StoredDevice]]
     own_affirmations: dict[str, list[OwnAffirmation]]
+    practice_sums: dict[str, WeekRollup] = field(default_factory=dict)
     engagement: dict[str, Engagement] = field(default_factory=dict)  # as it evolves through the batch
     unreadable: dict[str, str] = field(default_factory=dict)  # user -> the error their stored data raised
 
@@ -258,6 +267,9 @@ def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
     reminders = _each_readable(stores.reminders.get_many, reminder_keys, lambda key: key[0], unreadable)
     affirmation_users = sorted(
         {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.AFFIRMATION}
+    )
+    practice_users = sorted(
+        {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.PRACTICE}
     )
 
     def devices_of(user: str) -> list[StoredDevice]:
@@ -277,6 +289,9 @@ def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
             records=stores.notifications.get_many(sorted({(i.due.user_id, i.due.notification_id) for i in live})),
             devices=dict(zip(users, devices, strict=True)),
             own_affirmations=dict(zip(affirmation_users, own, strict=True)),
+            practice_sums=_each_readable(stores.rollups.read_all_time, practice_users, lambda user: user, unreadable)
+            if practice_users
+            else {},
         )
     loaded.unreadable = unreadable
     loaded.engagement = {user: profile.engagement for user, profile in loaded.profiles.items()}
@@ -379,7 +394,8 @@ def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _L
 
 def _paced_out(pacing: Pacing, reminder: StoredReminder, engagement: Engagement, occurrence: datetime) -> bool:
     last = engagement.last_sent.get(reminder.reminder_id, reminder.last_sent_at)
-    if pacing is Pacing.NORMAL or last is None:
+    # A check-in comes every 4 weeks, already the gentlest cadence there is: pacing never thins it further.
+    if pacing is Pacing.NORMAL or last is None or reminder.kind is ReminderKind.CHECK_IN:
         return False
     if pacing is Pacing.WEEKLY:
         return occurrence - last < timedelta(days=7)
@@ -471,6 +487,7 @@ def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
         preview=loaded.profiles[user].settings.notification_preview,
         local_time=due.occurrence.astimezone(ZoneInfo(reminder.timezone)),
         same_as=ContentIds(previous.affirmation_id, previous.exercise_id) if previous else None,
+        practice_sums=loaded.practice_sums.get(user),
     )
     loaded.engagement[user] = composed.engagement_after
     return composed
