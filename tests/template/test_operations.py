@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -37,23 +38,47 @@ def _dimensions(metric: dict[str, Any]) -> dict[str, Any]:
 # --- Alarms ------------------------------------------------------------------------------------
 
 EXPECTED_ALARMS = {
-    "DeadLetterAlarm": {("AWS/SQS", "ApproximateNumberOfMessagesVisible")},
-    "ReminderQueueAgeAlarm": {("AWS/SQS", "ApproximateAgeOfOldestMessage")},
+    "ReminderDeadLetterAlarm": {("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/SQS", "NumberOfMessagesSent")},
+    "SchedulerDeadLetterAlarm": {("AWS/SQS", "NumberOfMessagesSent")},
+    "TickFailureAlarm": {("AWS/SQS", "NumberOfMessagesSent")},
+    "TickHeartbeatAlarm": {("custom", "TickShardsDispatched")},
+    "ReminderQueueAgeAlarm": {("AWS/SQS", "ApproximateAgeOfOldestMessage"), ("custom", "RemindersEnqueued")},
     "SchedulerErrorsAlarm": {("AWS/Lambda", "Errors")},
     "SchedulerDurationAlarm": {("AWS/Lambda", "Duration")},
     "WorkerErrorsAlarm": {("AWS/Lambda", "Errors")},
+    "WorkerErrorRateAlarm": {("AWS/Lambda", "Errors"), ("AWS/Lambda", "Invocations")},
     "WorkerDurationAlarm": {("AWS/Lambda", "Duration")},
+    "TickFailuresAlarm": {("custom", "TickFailures")},
+    "TickCarriedOverAlarm": {("custom", "TickShards")},
     "SenderErrorsAlarm": {("AWS/Lambda", "Errors")},
+    "SenderErrorRateAlarm": {("AWS/Lambda", "Errors"), ("AWS/Lambda", "Invocations")},
     "PushFailureRateAlarm": {("custom", "Pushes")},
     "ApiServerErrorRateAlarm": {("AWS/ApiGateway", "5xx"), ("AWS/ApiGateway", "Count")},
-    "LambdaThrottlesAlarm": {("AWS/Lambda", "Throttles")},
-    "TableThrottlesAlarm": {("AWS/DynamoDB", "ReadThrottleEvents"), ("AWS/DynamoDB", "WriteThrottleEvents")},
+    "ApiUnauthorizedRateAlarm": {("custom", "ApiUnauthorized"), ("AWS/ApiGateway", "Count")},
+    "CognitoThrottlesAlarm": {
+        ("AWS/Cognito", "SignInThrottles"),
+        ("AWS/Cognito", "TokenRefreshThrottles"),
+        ("AWS/Cognito", "SignUpThrottles"),
+    },
+    "CatalogLatencyAlarm": {("AWS/Lambda", "Duration"), ("AWS/Lambda", "Invocations")},
+    "SyncLatencyAlarm": {("AWS/Lambda", "Duration"), ("AWS/Lambda", "Invocations")},
+    "AccountLatencyAlarm": {("AWS/Lambda", "Duration"), ("AWS/Lambda", "Invocations")},
+    "LambdaThrottlesAlarm": {("AWS/Lambda", "Throttles"), ("AWS/Lambda", "Invocations")},
+    "TableThrottlesAlarm": {
+        ("AWS/DynamoDB", "ReadThrottleEvents"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/DynamoDB", "ConsumedReadCapacityUnits"),
+        ("AWS/DynamoDB", "ConsumedWriteCapacityUnits"),
+    },
     "TableSystemErrorsAlarm": {("AWS/DynamoDB", "SystemErrors")},
     "RemindersExpiredAlarm": {("custom", "RemindersExpired")},
     "CatalogErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "SyncErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "AccountErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
 }
+# Silence is the failure these watch (a disabled schedule or trigger): missing data breaches.
+SILENCE_BREACHES = {"TickHeartbeatAlarm", "ReminderQueueAgeAlarm"}
+RUNBOOK = (REPO_ROOT / "docs/operations.md").read_text()
 
 
 def test_the_expected_alarms_exist_and_nothing_else() -> None:
@@ -69,11 +94,31 @@ def test_each_alarm_watches_its_metric_and_notifies_the_topic(name: str) -> None
     assert watched == EXPECTED_ALARMS[name]
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
-    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["TreatMissingData"] == ("breaching" if name in SILENCE_BREACHES else "notBreaching")
     description = " ".join(alarm["AlarmDescription"].split())
     assert "First:" in description  # what it means, then what to do first
     if "Metrics" in alarm:  # metric math: exactly one expression is the alarm's value
         assert [q["Id"] for q in alarm["Metrics"] if q.get("ReturnData", True)] == [alarm["Metrics"][0]["Id"]]
+
+
+def _runbook_anchors() -> set[str]:
+    """GitHub's anchors for the runbook's headings: lower case, punctuation dropped, spaces as dashes."""
+    headings = re.findall(r"^#{2,4} (.+)$", RUNBOOK, re.MULTILINE)
+    return {re.sub(r"[^a-z0-9 _-]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ALARMS))
+def test_each_alarm_links_its_own_runbook_section(name: str) -> None:
+    description = " ".join(ALARMS[name]["AlarmDescription"].split())
+    assert description.endswith(f"Runbook: docs/operations.md#{name.lower()}"), description
+    assert name.lower() in _runbook_anchors(), f"docs/operations.md has no section '### {name}'"
+    section = RUNBOOK.split(f"### {name}\n", 1)[1].split("\n#", 1)[0]
+    assert "Logs Insights" in section or "```" in section, f"{name}: the runbook gives no query or command"
+
+
+def test_the_runbook_names_no_alarm_that_does_not_exist() -> None:
+    named = set(re.findall(r"^### (\w+Alarm)$", RUNBOOK, re.MULTILINE))
+    assert named == set(EXPECTED_ALARMS)
 
 
 def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() -> None:
@@ -81,26 +126,76 @@ def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() ->
     custom = [m for alarm in ALARMS.values() for m in _watched(alarm) if m["Namespace"] == OUR_NAMESPACE]
     assert custom
     for metric in custom:
+        if metric["MetricName"] == "ApiUnauthorized":  # from the access log's metric filter, no dimensions
+            assert "Dimensions" not in metric
+            continue
         dimensions = _dimensions(metric)
         assert "service" in dimensions, metric
-        if metric["MetricName"] == "Pushes":
+        if metric["MetricName"] in {"Pushes", "TickShards"}:
             assert set(dimensions) == {"service", "outcome"}
         if metric["MetricName"] == "RemindersExpired":
             assert set(dimensions) == {"service", "stage"}
+        if metric["MetricName"] == "TickFailures":
+            assert set(dimensions) == {"service", "dependency"}
 
 
-def test_every_dead_letter_queue_is_watched() -> None:
+def test_the_401_metric_comes_from_the_access_log() -> None:
+    metric_filter = RESOURCES["ApiUnauthorizedMetricFilter"]["Properties"]
+    assert metric_filter["LogGroupName"] == {"Ref": "ApiAccessLogs"}
+    assert metric_filter["FilterPattern"] == '{ $.status = "401" }'
+    (transformation,) = metric_filter["MetricTransformations"]
+    assert (transformation["MetricNamespace"], transformation["MetricName"]) == (OUR_NAMESPACE, "ApiUnauthorized")
+    assert transformation["DefaultValue"] == 0
+
+
+def test_cognito_throttles_are_watched_only_with_the_stacks_own_pool() -> None:
+    assert RESOURCES["CognitoThrottlesAlarm"]["Condition"] == "UseCognito"
+
+
+def test_every_dead_letter_queue_has_its_own_alarm_on_messages_newly_arrived() -> None:
     queues = {name for name, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"}
-    watched = {_dimensions(m)["QueueName"]["Fn::GetAtt"][0] for m in _watched(ALARMS["DeadLetterAlarm"])}
-    assert watched == queues - {"ReminderQueue"}
-    assert {"ReminderDeadLetterQueue", "SchedulerDeadLetterQueue", "TickFailureQueue"} <= watched
+    dead_letter = queues - {"ReminderQueue"}
+    assert dead_letter == {"ReminderDeadLetterQueue", "SchedulerDeadLetterQueue", "TickFailureQueue"}
+    by_queue: dict[str, list[str]] = {}
+    for name, alarm in ALARMS.items():
+        for metric in _watched(alarm):
+            if metric["Namespace"] == "AWS/SQS" and metric["MetricName"] != "ApproximateAgeOfOldestMessage":
+                by_queue.setdefault(_dimensions(metric)["QueueName"]["Fn::GetAtt"][0], []).append(name)
+    assert {queue: set(names) for queue, names in by_queue.items()} == {
+        "ReminderDeadLetterQueue": {"ReminderDeadLetterAlarm"},
+        "SchedulerDeadLetterQueue": {"SchedulerDeadLetterAlarm"},
+        "TickFailureQueue": {"TickFailureAlarm"},
+    }
+    # Depth alone would page for as long as one old message waits: only arrivals count.
+    reminders = ALARMS["ReminderDeadLetterAlarm"]["Metrics"][0]["Expression"]
+    assert "DIFF(" in reminders and "sent" in reminders
+    for name in ("SchedulerDeadLetterAlarm", "TickFailureAlarm"):
+        assert (ALARMS[name]["MetricName"], ALARMS[name]["Statistic"]) == ("NumberOfMessagesSent", "Sum")
     assert all(RESOURCES[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)
 
 
-def test_the_reminder_queue_alarms_after_five_minutes() -> None:
+def test_the_heartbeat_expects_every_shard_every_minute_and_breaches_on_silence() -> None:
+    alarm = ALARMS["TickHeartbeatAlarm"]
+    assert alarm["Threshold"] == {"Ref": "ReminderShards"}
+    assert alarm["ComparisonOperator"] == "LessThanThreshold"
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 3, 3)
+    assert _dimensions(_watched(alarm)[0]) == {"service": "reminder-scheduler"}
+
+
+def test_the_reminder_queue_alarm_breaches_when_reminders_were_enqueued_and_the_queue_is_silent() -> None:
     alarm = ALARMS["ReminderQueueAgeAlarm"]
     assert alarm["Threshold"] == 300
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReminderQueue", "QueueName"]}}]
+    expression = alarm["Metrics"][0]["Expression"]
+    assert expression == "IF(FILL(age, -1) < 0 AND FILL(enqueued, 0) > 0, 3600, FILL(age, 0))"
+    age = next(m for m in _watched(alarm) if m["MetricName"] == "ApproximateAgeOfOldestMessage")
+    assert age["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReminderQueue", "QueueName"]}}]
+
+
+def test_silence_alarms_notify_nobody_while_the_kill_switch_is_off() -> None:
+    for name in SILENCE_BREACHES:
+        assert ALARMS[name]["ActionsEnabled"] == {"Fn::If": ["RemindersOn", True, False]}, name
+    for name in set(ALARMS) - SILENCE_BREACHES:
+        assert "ActionsEnabled" not in ALARMS[name], name
 
 
 @pytest.mark.parametrize(
@@ -110,24 +205,65 @@ def test_the_reminder_queue_alarms_after_five_minutes() -> None:
 def test_the_tick_duration_alarms_sit_at_80_percent_of_their_timeouts(alarm: str, function: str) -> None:
     timeout_ms = functions()[function].timeout_seconds * 1000
     assert ALARMS[alarm]["Threshold"] == pytest.approx(0.8 * timeout_ms)
+    assert f"{functions()[function].timeout_seconds}-second timeout" in ALARMS[alarm]["AlarmDescription"]
 
 
-def test_throttles_are_summed_over_every_function() -> None:
-    watched = {_dimensions(m)["FunctionName"]["Ref"] for m in _watched(ALARMS["LambdaThrottlesAlarm"])}
-    assert watched == set(FUNCTIONS)
+def test_tick_failures_are_summed_over_every_dependency_the_worker_uses() -> None:
+    watched = {_dimensions(m)["dependency"] for m in _watched(ALARMS["TickFailuresAlarm"])}
+    assert watched == {"dynamodb", "sqs"}
+
+
+def test_carried_over_pages_only_after_five_minutes_in_a_row() -> None:
+    alarm = ALARMS["TickCarriedOverAlarm"]
+    assert _dimensions(_watched(alarm)[0]) == {"service": "reminder-worker", "outcome": "carried_over"}
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 5, 5)
+
+
+def test_throttles_are_a_rate_over_every_function_for_five_minutes_running() -> None:
+    alarm = ALARMS["LambdaThrottlesAlarm"]
+    for metric in ("Throttles", "Invocations"):
+        watched = {_dimensions(m)["FunctionName"]["Ref"] for m in _watched(alarm) if m["MetricName"] == metric}
+        assert watched == set(FUNCTIONS), metric
+    for name in ("LambdaThrottlesAlarm", "TableThrottlesAlarm"):
+        alarm = ALARMS[name]
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (5, 5), name
+        assert alarm["Threshold"] == 5, name  # percent: a throttle the capacity model plans for is no page
+
+
+def test_api_latency_is_watched_per_route_group() -> None:
+    for group in API_FUNCTIONS:
+        alarm = ALARMS[group.removesuffix("Function") + "LatencyAlarm"]
+        duration = next(q for q in alarm["Metrics"] if q["Id"] == "duration")["MetricStat"]
+        assert duration["Stat"] == "p99"
+        assert {_dimensions(m)["FunctionName"]["Ref"] for m in _watched(alarm)} == {group}
 
 
 def test_rates_need_enough_traffic_to_mean_something() -> None:
-    for name in ("ApiServerErrorRateAlarm", "PushFailureRateAlarm"):
-        expression = ALARMS[name]["Metrics"][0]["Expression"]
-        assert re.match(r"IF\(\w+ >= 20, 100 \* .+, 0\)$", expression), expression
+    for name, alarm in ALARMS.items():
+        expression = alarm.get("Metrics", [{}])[0].get("Expression", "")
+        if "100 *" in expression:
+            assert re.match(r"IF\(\w+ >= \d+, 100 \* .+, 0\)$", expression), (name, expression)
 
 
-def test_the_alarm_email_is_optional() -> None:
+def test_descriptions_never_say_retried_where_nothing_is_retried() -> None:
+    for name in ("SchedulerErrorsAlarm", "WorkerErrorsAlarm", "TickFailureAlarm", "PushFailureRateAlarm"):
+        description = " ".join(ALARMS[name]["AlarmDescription"].split())
+        assert "being retried" not in description and "failed after retries" not in description, name
+
+
+def test_the_alarm_email_is_optional_in_dev_and_required_in_prod() -> None:
     subscription = RESOURCES["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
     assert TEMPLATE["Parameters"]["AlarmEmail"]["Default"] == ""
+    rule = TEMPLATE["Rules"]["ProdAlarmsReachSomeone"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Environment"}, "prod"]}
+    refused = [a["Assert"]["Fn::Not"][0]["Fn::Equals"] for a in rule["Assertions"]]
+    placeholder = "oncall@CHANGE-ME.invalid"
+    assert refused == [[{"Ref": "AlarmEmail"}, ""], [{"Ref": "AlarmEmail"}, placeholder]]
+    samconfig = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())
+    assert f"AlarmEmail={placeholder}" in samconfig["prod"]["deploy"]["parameters"]["parameter_overrides"]
+    assert "Rules" in render("prod")  # the SAM transform hands the rule on to CloudFormation
 
 
 # --- Dashboard ---------------------------------------------------------------------------------
@@ -283,6 +419,7 @@ _UNNAMED = {
     "AWS::Cognito::UserPoolClient",
     "AWS::KMS::Key",
     "AWS::SNS::Subscription",
+    "AWS::Logs::MetricFilter",  # named within its log group
     "AWS::CodeDeploy::DeploymentGroup",
 }
 
