@@ -168,7 +168,8 @@ def test_every_dead_letter_queue_has_its_own_alarm_on_messages_newly_arrived() -
     }
     # Depth alone would page for as long as one old message waits: only arrivals count.
     reminders = ALARMS["ReminderDeadLetterAlarm"]["Metrics"][0]["Expression"]
-    assert "DIFF(" in reminders and "sent" in reminders
+    assert "DIFF(" in reminders
+    assert "sent" in reminders
     for name in ("SchedulerDeadLetterAlarm", "TickFailureAlarm"):
         assert (ALARMS[name]["MetricName"], ALARMS[name]["Statistic"]) == ("NumberOfMessagesSent", "Sum")
     assert all(RESOURCES[q]["Properties"]["SqsManagedSseEnabled"] is True for q in queues)
@@ -248,7 +249,8 @@ def test_rates_need_enough_traffic_to_mean_something() -> None:
 def test_descriptions_never_say_retried_where_nothing_is_retried() -> None:
     for name in ("SchedulerErrorsAlarm", "WorkerErrorsAlarm", "TickFailureAlarm", "PushFailureRateAlarm"):
         description = " ".join(ALARMS[name]["AlarmDescription"].split())
-        assert "being retried" not in description and "failed after retries" not in description, name
+        assert "being retried" not in description, name
+        assert "failed after retries" not in description, name
 
 
 def test_the_alarm_email_is_optional_in_dev_and_required_in_prod() -> None:
