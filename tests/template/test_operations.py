@@ -413,6 +413,30 @@ def test_what_holds_user_data_is_never_deleted_or_replaced_by_a_stack_update(nam
     assert RESOURCES[name]["UpdateReplacePolicy"] == "Retain"
 
 
+# --- The kill switch ----------------------------------------------------------------------------
+
+
+def test_the_kill_switch_disables_the_schedule_and_the_senders_trigger_without_code() -> None:
+    assert TEMPLATE["Parameters"]["RemindersEnabled"]["AllowedValues"] == ["true", "false"]
+    assert TEMPLATE["Parameters"]["RemindersEnabled"]["Default"] == "true"
+    assert TEMPLATE["Conditions"]["RemindersOn"] == {"Fn::Equals": [{"Ref": "RemindersEnabled"}, "true"]}
+    event = FUNCTIONS["ReminderSchedulerFunction"]["Properties"]["Events"]["EveryMinute"]["Properties"]
+    assert event["State"] == {"Fn::If": ["RemindersOn", "ENABLED", "DISABLED"]}
+    assert RESOURCES["ReminderSenderTrigger"]["Properties"]["Enabled"] == {"Fn::If": ["RemindersOn", True, False]}
+    rendered = render("prod")["Resources"]
+    [schedule] = [r for r in rendered.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    assert schedule["Properties"]["State"] == {"Fn::If": ["RemindersOn", "ENABLED", "DISABLED"]}
+    # Nothing a function runs depends on it: flipping it publishes no version and starts no canary.
+    for name, function in FUNCTIONS.items():
+        assert "RemindersEnabled" not in json.dumps(function["Properties"]), name
+
+
+def test_the_runbook_gives_the_one_command_switch() -> None:
+    section = RUNBOOK.split("## The kill switch\n", 1)[1].split("\n## ", 1)[0]
+    assert "ParameterKey=RemindersEnabled,ParameterValue=false" in section
+    assert "ParameterKey=RemindersEnabled,ParameterValue=true" in section
+
+
 # --- Two stacks in one account and region ------------------------------------------------------
 
 # The property that names a resource where the name must be unique in the account and region.
