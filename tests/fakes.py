@@ -53,6 +53,7 @@ class Faults:
 
     failing: Counter[str] = field(default_factory=Counter)
     crashing: Counter[str] = field(default_factory=Counter)
+    refusing: set[str] = field(default_factory=set)  # failing operations whose error is not transient
 
     def check(self, operation: str, dependency: str = "dynamodb") -> None:
         if self.crashing[operation] > 0:
@@ -60,10 +61,15 @@ class Faults:
             raise Crash(operation)
         if self.failing[operation] > 0:
             self.failing[operation] -= 1
-            raise DependencyError(dependency, operation)
+            raise DependencyError(dependency, operation, transient=operation not in self.refusing)
 
-    def fail(self, operation: str, times: int = 1_000_000) -> None:
+    def fail(self, operation: str, times: int = 1_000_000, *, transient: bool = True) -> None:
+        """`transient=False`: access denied, a disabled KMS key, the service down."""
         self.failing[operation] = times
+        if transient:
+            self.refusing.discard(operation)
+        else:
+            self.refusing.add(operation)
 
     def crash(self, operation: str, times: int = 1) -> None:
         self.crashing[operation] = times
@@ -71,6 +77,7 @@ class Faults:
     def heal(self) -> None:
         self.failing.clear()
         self.crashing.clear()
+        self.refusing.clear()
 
 
 def shard_value(user_id: str, reminder_id: str, shards: int) -> int:
