@@ -37,9 +37,16 @@ def _done(action: Callable[[], None]) -> tuple[int, dict[str, Any]]:
     return 200, {}
 
 
+# What the issuer sets itself: a body cannot override them (a token for another issuer, audience or time).
+_RESERVED_CLAIMS = frozenset({"iss", "sub", "aud", "client_id", "iat", "exp", "token_use"})
+
+
 def _token(issuer: LocalIssuer, body: dict[str, Any]) -> str:
-    """`{"sub": "alice"}`: an ID token; with `"token_use": "access"`, a Cognito-style access token."""
-    return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")))
+    """`{"sub": "alice"}`: an ID token; with `"token_use": "access"`, a Cognito-style access token;
+    `"claims": {...}` adds claims as another issuer would, e.g. Firebase Auth's
+    `{"firebase": {"sign_in_provider": "anonymous"}}` before an upgrade and `"password"` after it."""
+    extra = {name: value for name, value in dict(body.get("claims") or {}).items() if name not in _RESERVED_CLAIMS}
+    return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")), **extra)
 
 
 def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambdaApi]:
