@@ -226,8 +226,10 @@ class FakeDevices:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self.items: dict[str, dict[str, StoredDevice]] = {}
+        self.removed: dict[str, dict[str, StoredDevice]] = {}  # kept 30 days, restorable
 
     def put(self, user_id: str, device: StoredDevice) -> None:
+        self.removed.get(user_id, {}).pop(device.device_id, None)  # a registration restores it
         self.items.setdefault(user_id, {})[device.device_id] = device
 
     def list(self, user_id: str, now: datetime) -> list[StoredDevice]:
@@ -237,6 +239,12 @@ class FakeDevices:
     def delete(self, user_id: str, device_id: str) -> None:
         self.faults.check("devices.delete")
         self.items.get(user_id, {}).pop(device_id, None)
+
+    def mark_removed(self, user_id: str, device_id: str) -> None:
+        self.faults.check("devices.delete")
+        device = self.items.get(user_id, {}).pop(device_id, None)
+        if device is not None:
+            self.removed.setdefault(user_id, {})[device_id] = device
 
 
 class FakeProfiles:
@@ -407,6 +415,8 @@ class FakePushGateway:
         target = push.fid or push.token or ""
         if self.faults.failing["fcm"] > 0:
             return PushResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
+        if self.faults.failing["wrong_credentials"] > 0:  # another project's key: every push refused
+            return PushResult(PushOutcome.CREDENTIALS_REFUSED, "SENDER_ID_MISMATCH")
         if target.startswith("gone-"):
             return PushResult(PushOutcome.DEVICE_GONE, "NOT_FOUND")
         if target.startswith("broken-"):

@@ -460,3 +460,56 @@ def test_a_quiet_shard_is_read_once_and_nothing_is_written() -> None:
     assert (report.due, report.ticks) == (0, [])
     assert pipeline.leases.items == {}
     assert pipeline.queue.bodies == []
+
+
+# --- devices and our own credentials ---
+
+
+def test_a_wrong_firebase_key_removes_no_device_and_the_reminders_go_out_once_it_is_fixed() -> None:
+    # Given 30 users with two devices each, and FCM refusing our credentials (SENDER_ID_MISMATCH)
+    pipeline = Pipeline(shards=1)
+    users = [f"user{n:02d}" for n in range(30)]
+    for user in users:
+        pipeline.user(user, NINE, targets=("fid-a", "fid-b"))
+    pipeline.tick(NINE)
+    messages = pipeline.queue.take_all()
+    pipeline.faults.fail("wrong_credentials")
+
+    # When the sender works the batch
+    refused, retried = pipeline.send(NINE + timedelta(seconds=20), messages)
+
+    # Then nothing was delivered, nothing removed, and every message comes back for another attempt
+    assert pipeline.gateway.accepted == []
+    assert set(pipeline.statuses(refused)) == {"retry"}
+    assert len(retried) == len(messages)
+    assert sum(o.devices_removed for outs in refused.outcomes.values() for o in outs) == 0
+    assert all(len(pipeline.devices.items[user]) == 2 for user in users)
+    assert pipeline.devices.removed == {}
+    assert refused.pushes["credentials_refused"] == 60
+
+    # And once the right key is in place, the redelivery (after the claims' lease) sends every one, once
+    pipeline.faults.heal()
+    pipeline.notifications.expire_leases()
+    sent, _ = pipeline.send(NINE + 4 * MINUTE, [(str(n), body) for n, body in enumerate(retried)])
+    assert pipeline.statuses(sent) == {"sent": 30}
+    assert len(pipeline.gateway.accepted) == 60
+
+
+def test_a_device_fcm_calls_gone_is_removed_softly_and_a_registration_restores_it() -> None:
+    # Given a user with a device FCM no longer knows, and one it does
+    pipeline = Pipeline()
+    _one_due(pipeline, targets=("gone", "fid-ok"))
+
+    report, _ = pipeline.send(NINE + timedelta(seconds=10))
+
+    # Then the gone one is hidden from delivery but kept (30 days in the table), the other one reached
+    assert pipeline.statuses(report) == {"sent": 1}
+    assert list(pipeline.devices.items["ana"]) == ["d1"]
+    assert list(pipeline.devices.removed["ana"]) == ["d0"]
+    assert sum(o.devices_removed for outs in report.outcomes.values() for o in outs) == 1
+
+    # When the app registers that device again, it is back
+    restored = pipeline.devices.removed["ana"]["d0"].model_copy(update={"fid": "fid-new-ana-0"})
+    pipeline.devices.put("ana", restored)
+    assert sorted(pipeline.devices.items["ana"]) == ["d0", "d1"]
+    assert pipeline.devices.removed["ana"] == {}
