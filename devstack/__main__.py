@@ -59,7 +59,10 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
     # Local-only configuration: functions invoke each other through the local Lambda API, and
     # firebase-admin reaches the FCM stand-in instead of Google.
     everywhere = {"AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url}
-    overrides = {"ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template}}
+    # The ticks run in simulated time: a wall-clock hold after refused credentials would stall them.
+    overrides = {
+        "ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template, "FIREBASE_REFUSED_HOLD_SECONDS": "0"}
+    }
     for name, function in functions().items():
         environment = function_environment(function, references, aws.endpoint_url, everywhere | overrides.get(name, {}))
         pools[name] = FunctionPool(function, environment)

@@ -53,6 +53,8 @@ EXPECTED_ALARMS = {
     "SenderErrorsAlarm": {("AWS/Lambda", "Errors")},
     "SenderErrorRateAlarm": {("AWS/Lambda", "Errors"), ("AWS/Lambda", "Invocations")},
     "PushFailureRateAlarm": {("custom", "Pushes")},
+    "PushCredentialsAlarm": {("custom", "Pushes")},
+    "DevicesRemovedRateAlarm": {("custom", "Pushes"), ("custom", "DevicesRemoved")},
     "ApiServerErrorRateAlarm": {("AWS/ApiGateway", "5xx"), ("AWS/ApiGateway", "Count")},
     "ApiUnauthorizedRateAlarm": {("custom", "ApiUnauthorized"), ("AWS/ApiGateway", "Count")},
     "CognitoThrottlesAlarm": {
@@ -133,6 +135,8 @@ def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() ->
         assert "service" in dimensions, metric
         if metric["MetricName"] in {"Pushes", "TickShards"}:
             assert set(dimensions) == {"service", "outcome"}
+        if metric["MetricName"] == "DevicesRemoved":
+            assert set(dimensions) == {"service"}
         if metric["MetricName"] == "RemindersExpired":
             assert set(dimensions) == {"service", "stage"}
         if metric["MetricName"] == "TickFailures":
@@ -244,6 +248,25 @@ def test_rates_need_enough_traffic_to_mean_something() -> None:
         expression = alarm.get("Metrics", [{}])[0].get("Expression", "")
         if "100 *" in expression:
             assert re.match(r"IF\(\w+ >= \d+, 100 \* .+, 0\)$", expression), (name, expression)
+
+
+def test_credentials_refused_page_at_the_first_and_count_as_failing_pushes() -> None:
+    alarm = ALARMS["PushCredentialsAlarm"]
+    assert _dimensions(_watched(alarm)[0]) == {"service": "reminder-sender", "outcome": "credentials_refused"}
+    assert (alarm["Threshold"], alarm["EvaluationPeriods"], alarm["Period"]) == (1, 1, 60)
+    outcomes = {_dimensions(m)["outcome"] for m in _watched(ALARMS["PushFailureRateAlarm"])}
+    assert outcomes == {"delivered", "device_gone", "rejected", "retryable", "credentials_refused"}
+    assert "refused" in ALARMS["PushFailureRateAlarm"]["Metrics"][0]["Expression"]
+
+
+def test_devices_removed_is_a_rate_of_pushes_over_15_minutes() -> None:
+    alarm = ALARMS["DevicesRemovedRateAlarm"]
+    removed = next(m for m in _watched(alarm) if m["MetricName"] == "DevicesRemoved")
+    assert _dimensions(removed) == {"service": "reminder-sender"}
+    periods = {q["MetricStat"]["Period"] for q in alarm["Metrics"] if "MetricStat" in q}
+    assert periods == {900}
+    outcomes = {_dimensions(m)["outcome"] for m in _watched(alarm) if m["MetricName"] == "Pushes"}
+    assert outcomes == {"delivered", "device_gone", "rejected", "retryable", "credentials_refused"}
 
 
 def test_descriptions_never_say_retried_where_nothing_is_retried() -> None:

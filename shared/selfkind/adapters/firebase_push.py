@@ -30,7 +30,6 @@ _GONE = (messaging.UnregisteredError,)
 # FCM refusing *our* credentials (another project's service account, a revoked APNs or web push key, a
 # service account without permission): never the device's fault. A device is never removed for these.
 _CREDENTIALS = (messaging.SenderIdMismatchError, messaging.ThirdPartyAuthError, exceptions.PermissionDeniedError)
-_REFUSED_FOR_SECONDS = 60.0  # after a refusal, batches claim nothing for this long (or until a new secret)
 _RETRYABLE = (
     messaging.QuotaExceededError,
     exceptions.UnavailableError,
@@ -88,6 +87,7 @@ class FirebasePushGateway:
         max_attempts: int = 3,
         max_backoff_seconds: float = 4.0,
         sleep: Callable[[float], None] = time.sleep,
+        refused_hold_seconds: float = 60.0,  # after a refusal, batches claim nothing this long (or a new secret)
     ) -> None:
         self._service_account = service_account  # cached by its provider, for a bounded time
         self._fcm_url = fcm_url
@@ -98,12 +98,13 @@ class FirebasePushGateway:
         self._account: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._refused_until = 0.0  # monotonic: FCM refused these credentials; claim nothing until then
+        self._refused_hold = refused_hold_seconds
 
     def prepare(self) -> None:
         """The service account (re-read when its provider's cache expires, so a rotated secret takes
         over) and a valid OAuth access token, before anything is claimed. After FCM refused the
-        credentials (CREDENTIALS_REFUSED), CredentialsUnavailableError for a minute, unless the secret
-        changed: the batches meanwhile claim nothing and come back whole."""
+        credentials (CREDENTIALS_REFUSED), CredentialsUnavailableError for `refused_hold_seconds` (a
+        minute), unless the secret changed: the batches meanwhile claim nothing and come back whole."""
         try:
             account = self._service_account()
             if self._app is None or account != self._account:
@@ -153,7 +154,7 @@ class FirebasePushGateway:
             for push, result in zip(pending, self._send_concurrently(pending), strict=True):
                 results[push.push_id] = result
                 if result.outcome is PushOutcome.CREDENTIALS_REFUSED:
-                    self._refused_until = time.monotonic() + _REFUSED_FOR_SECONDS
+                    self._refused_until = time.monotonic() + self._refused_hold
                 if result.error_code == _QUOTA_CODE:
                     retrying.append(push)
                     retry_after = max(retry_after, result.retry_after or 0.0)
