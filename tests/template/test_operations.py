@@ -118,6 +118,18 @@ def test_each_alarm_links_its_own_runbook_section(name: str) -> None:
     assert "Logs Insights" in section or "```" in section, f"{name}: the runbook gives no query or command"
 
 
+@pytest.mark.parametrize(
+    "path", ["docs/operations.md", "docs/capacity.md", "README.md", "template.yaml", "tools/lint/skipped-checks.yaml"]
+)
+def test_every_link_into_the_runbook_lands_on_a_section(path: str) -> None:
+    text = (REPO_ROOT / path).read_text()
+    links = set(re.findall(r"operations\.md#([A-Za-z0-9_-]+)", text))
+    if path == "docs/operations.md":
+        links |= set(re.findall(r"\]\(#([A-Za-z0-9_-]+)\)", text))
+    assert links
+    assert links - _runbook_anchors() == set()
+
+
 def test_the_runbook_names_no_alarm_that_does_not_exist() -> None:
     named = set(re.findall(r"^### (\w+Alarm)$", RUNBOOK, re.MULTILINE))
     assert named == set(EXPECTED_ALARMS)
