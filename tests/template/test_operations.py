@@ -230,10 +230,12 @@ def test_tick_failures_are_summed_over_every_dependency_the_worker_uses() -> Non
     assert watched == {"dynamodb", "sqs"}
 
 
-def test_carried_over_pages_only_after_five_minutes_in_a_row() -> None:
+def test_carried_over_and_tick_failures_page_only_after_five_minutes_in_a_row() -> None:
     alarm = ALARMS["TickCarriedOverAlarm"]
     assert _dimensions(_watched(alarm)[0]) == {"service": "reminder-worker", "outcome": "carried_over"}
     assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 5, 5)
+    failures = ALARMS["TickFailuresAlarm"]
+    assert (failures["EvaluationPeriods"], failures["DatapointsToAlarm"]) == (5, 5)
 
 
 def test_throttles_are_a_rate_over_every_function_for_five_minutes_running() -> None:
