@@ -334,6 +334,7 @@ def _graphs() -> dict[str, list[Any]]:
         ("Requests", "Count"),
         ("Latency p50 and p99 (ms)", "Latency"),
         ("4xx and 5xx", "5xx"),
+        ("4xx and 5xx", "ApiUnauthorized"),
         ("Pulls", "SyncPulls"),
         ("Pushes", "SyncPushes"),
         ("Records pushed", "SyncRecordsPushed"),
