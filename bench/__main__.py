@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import capacity, push_bench, sync_bench
+from bench import capacity, progress_bench, push_bench, sync_bench
 from bench.child import NoWorkers
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
@@ -121,5 +121,6 @@ def _xray_import_ms() -> float:
 if __name__ == "__main__":
     bench_functions()
     sync_bench.run()
+    progress_bench.run()
     push_bench.run()
     capacity.run()  # last: its last line is the capacity

@@ -26,6 +26,7 @@ def main() -> None:
     from selfkind.data.notification_repository import NotificationRepository
     from selfkind.data.profile_repository import ProfileRepository
     from selfkind.data.reminder_repository import ReminderRepository
+    from selfkind.data.rollup_repository import RollupRepository
     from selfkind.data.sync_repository import SyncRepository
     from selfkind.domain.delivery import Stores, deliver_batch
     from selfkind.domain.ports import Lease
@@ -38,6 +39,7 @@ def main() -> None:
         ProfileRepository(table),
         NotificationRepository(table),
         SyncRepository(table),
+        RollupRepository(table),
     )
     gateway = FirebasePushGateway(lambda: config["service_account"], fcm_url=config["send_url_template"])
     now = datetime.now(UTC)

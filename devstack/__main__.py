@@ -11,17 +11,18 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
 from devstack.auth import LocalIssuer
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
 from devstack.fcm_faults import inject_fcm_faults
-from devstack.gateway import Gateway, serve
+from devstack.gateway import Gateway, LocalProblem, serve
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import FunctionPool, function_environment, local_references
 from devstack.template import REPO_ROOT, functions, http_routes, queue_visibility_timeout
-from devstack.ticker import LocalTicker
+from devstack.ticker import LocalTicker, TickTimeError
 
 
 @cache
@@ -49,6 +50,13 @@ def _token(issuer: LocalIssuer, body: dict[str, Any]) -> str:
     return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")), **extra)
 
 
+def _tick(ticker: LocalTicker, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    try:
+        return 200, ticker.tick(str(body["time"]))
+    except TickTimeError as error:  # an earlier time than the last tick's, or no instant at all
+        raise LocalProblem(HTTPStatus.BAD_REQUEST, str(error), field="time") from error
+
+
 def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambdaApi]:
     started = time.monotonic()
     fcm = FcmStandIn.start()
@@ -56,12 +64,16 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
     references = local_references(aws.resource_names)
     pools: dict[str, FunctionPool] = {}
     lambda_api = LocalLambdaApi(pools).start()
-    # Local-only configuration: functions invoke each other through the local Lambda API, and
-    # firebase-admin reaches the FCM stand-in instead of Google.
+    # Local-only configuration: functions invoke each other through the local Lambda API, firebase-admin
+    # reaches the FCM stand-in instead of Google, and the sender runs at the local tick's time.
     everywhere = {"AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url}
     # The ticks run in simulated time: a wall-clock hold after refused credentials would stall them.
     overrides = {
-        "ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template, "FIREBASE_REFUSED_HOLD_SECONDS": "0"}
+        "ReminderSenderFunction": {
+            "FCM_URL_OVERRIDE": fcm.send_url_template,
+            "FIREBASE_REFUSED_HOLD_SECONDS": "0",
+            "LOCAL_TICK_CLOCK": "1",
+        }
     }
     for name, function in functions().items():
         environment = function_environment(function, references, aws.endpoint_url, everywhere | overrides.get(name, {}))
@@ -83,7 +95,8 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
             200,
             {"issuer": issuer.issuer, "jwks_uri": f"{issuer.issuer}/.well-known/jwks.json"},
         ),
-        ("POST", "/_local/tick"): lambda body: (200, ticker.tick(str(body["time"]))),
+        ("POST", "/_local/tick"): lambda body: _tick(ticker, body),
+        ("GET", "/_local/tick"): lambda _: (200, {"last": ticker.last.isoformat() if ticker.last else None}),
         ("GET", "/_local/fcm/messages"): lambda _: (200, {"items": fcm.messages()}),
         ("DELETE", "/_local/fcm/messages"): lambda _: _done(fcm.clear),
         ("POST", "/_local/fcm/faults"): lambda body: inject_fcm_faults(fcm, body),

@@ -20,6 +20,27 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LocalRoute = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 
 
+class LocalProblem(Exception):
+    """A local route's refusal: answered as an application/problem+json document naming the field."""
+
+    def __init__(self, status: HTTPStatus, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        problem: dict[str, Any] = {
+            "type": "about:blank",
+            "title": self.status.phrase,
+            "status": self.status.value,
+            "detail": self.detail,
+        }
+        if self.field:
+            problem["errors"] = [{"location": "body", "field": self.field, "message": self.detail}]
+        return self.status.value, {"content-type": "application/problem+json"}, json.dumps(problem).encode()
+
+
 @dataclass
 class Gateway:
     routes: list[HttpRoute]
@@ -40,6 +61,8 @@ class Gateway:
                 return _api_gateway_message(HTTPStatus.BAD_REQUEST, "Bad Request")
             try:
                 status, answer = self.local_routes[(method, url.path)](payload)
+            except LocalProblem as problem:
+                return problem.response()
             except InvocationError as error:
                 status, answer = 500, {"message": f"a function failed: {error}"}
             except (KeyError, TypeError, ValueError):

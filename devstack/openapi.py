@@ -72,7 +72,7 @@ def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, 
     """Powertools documents a 422 of its own on every operation, and a JSON body on every first 2xx.
 
     Our resolver answers invalid input with a 400 problem: its 422 goes, except on operations that take an
-    Idempotency-Key, where a 422 problem means the key was used with another body. A 204 and a 304 have
+    Idempotency-Key, where a 422 problem means the key was used with another request. A 204 and a 304 have
     no body at all.
     """
     for operations in document["paths"].values():
@@ -92,7 +92,7 @@ def _without_unused_validation_responses(document: dict[str, Any]) -> dict[str, 
 
 def _idempotency_key_reused() -> dict[str, Any]:
     return {
-        "description": "The Idempotency-Key was already used with another body",
+        "description": "The Idempotency-Key was already used with another request (query or body)",
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 

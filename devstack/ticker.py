@@ -6,6 +6,12 @@ workers it started, then drains the queue through the sender function in batches
 poller would: a message is deleted once its batch succeeded, and stays when reported as a batch item
 failure. Such a message comes back after the queue's visibility timeout, counted in the ticks' own
 time: a later tick at or past that time makes it visible again before draining.
+
+The whole pipeline runs at the tick's time: the scheduler and its workers take it from the schedule's
+input, and the sender from the event's `localTickTime`, which it reads only where LOCAL_TICK_CLOCK is set
+(the local stack sets it; the template never does, so a deployed sender always reads its own clock).
+Tick times only move forward, as the schedule's do: an earlier one is refused (TickMovedBackError).
+Ticks run one at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.events import scheduler_event, sqs_event
@@ -26,6 +32,27 @@ SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
 _SENDER_BATCH = 10
 _POLLERS = 5
+LOCAL_TICK_TIME = "localTickTime"  # the event field the sender reads its clock from, in the local stack only
+
+
+class TickTimeError(ValueError):
+    """A tick time that cannot be worked: the local route answers a 400 problem saying so."""
+
+
+class TickMovedBackError(TickTimeError):
+    def __init__(self, last: datetime) -> None:
+        super().__init__(f"Tick times only move forward: the last tick was at {last.isoformat()}.")
+        self.last = last
+
+
+def tick_time(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise TickTimeError("`time` must be an ISO 8601 date-time with its offset.") from None
+    if instant.utcoffset() is None:
+        raise TickTimeError("`time` must be an ISO 8601 date-time with its offset.")
+    return instant.astimezone(UTC)
 
 
 @dataclass
@@ -38,23 +65,34 @@ class LocalTicker:
     visibility_timeout: timedelta
     _returning: dict[str, datetime] = field(default_factory=dict)  # receipt handle -> visible again at
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ticking: threading.Lock = field(default_factory=threading.Lock)  # one tick at a time
+    last: datetime | None = None  # the latest tick's time
 
     def tick(self, scheduled_time: str) -> dict[str, int]:
-        now = datetime.fromisoformat(scheduled_time)
-        self.pools[SCHEDULER].invoke(scheduler_event(scheduled_time))
-        workers = self.lambda_api.wait_idle()
-        failed = [w for w in workers if w.error is not None]
-        if failed:  # on Lambda, the on-failure destination records it; here the tick answers 500
-            raise InvocationError(f"{len(failed)} worker invocation(s) failed: {failed[0].error}")
-        due = sum(int(w.result["enqueued"]) for w in workers)  # occurrences due to be delivered now
-        self._return_retried(now)
-        totals = self._drain(now)
+        """`expired` counts both stages: occurrences past their window at the tick (its shard workers)
+        and at the sender (queued in time, reached too late), each also on its own."""
+        now = tick_time(scheduled_time)
+        with self._ticking:
+            if self.last is not None and now < self.last:
+                raise TickMovedBackError(self.last)
+            self.last = now
+            self.pools[SCHEDULER].invoke(scheduler_event(now.isoformat()))
+            workers = self.lambda_api.wait_idle()
+            failed = [w for w in workers if w.error is not None]
+            if failed:  # on Lambda, the on-failure destination records it; here the tick answers 500
+                raise InvocationError(f"{len(failed)} worker invocation(s) failed: {failed[0].error}")
+            due = sum(int(w.result["enqueued"]) for w in workers)  # occurrences due to be delivered now
+            expired_at_tick = sum(int(w.result["expired"]) for w in workers)
+            self._return_retried(now)
+            totals = self._drain(now)
         return {
             "due": due,
             "sent": totals["sent"],
             "failed": totals["failed"] + totals["retry"],
             "skipped": totals["skipped"],
-            "expired": totals["expired"],
+            "expired": expired_at_tick + totals["expired"],
+            "expired_at_tick": expired_at_tick,
+            "expired_at_sender": totals["expired"],
         }
 
     def _return_retried(self, now: datetime) -> None:
@@ -89,7 +127,8 @@ class LocalTicker:
                 }
                 for m in received
             ]
-            result = self.pools[SENDER].invoke(sqs_event(batch, self.queue_arn))
+            event = sqs_event(batch, self.queue_arn) | {LOCAL_TICK_TIME: now.isoformat()}
+            result = self.pools[SENDER].invoke(event)
             totals.update(result.get("outcomes", {}))
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
             for message in batch:

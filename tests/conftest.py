@@ -87,8 +87,9 @@ def load_function(
 
     def load(logical_id: str) -> Any:
         overrides = dict(function_overrides)
-        if logical_id == "ReminderSenderFunction":
+        if logical_id == "ReminderSenderFunction":  # as the local stack configures it
             overrides["FCM_URL_OVERRIDE"] = fcm.send_url_template
+            overrides["LOCAL_TICK_CLOCK"] = "1"
         environment = function_environment(functions()[logical_id], local_references(aws), None, overrides)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)

@@ -30,6 +30,7 @@ from selfkind.domain.ports import (
     PushOutcome,
     PushResult,
 )
+from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
@@ -252,8 +253,11 @@ class FakeProfiles:
         self.faults = faults
         self.settings: dict[str, Settings] = {}
         self.engagement: dict[str, Engagement] = {}
+        self.documents: dict[str, str] = {}  # settings stored as JSON, parsed on read as the repository does
 
     def get_settings(self, user_id: str) -> Settings:
+        if user_id in self.documents:
+            return Settings.model_validate_json(self.documents[user_id])
         return self.settings.get(user_id, Settings())
 
     def put_settings(self, user_id: str, settings: Settings) -> None:
@@ -352,6 +356,10 @@ class FakeNotifications:
     def list(self, user_id: str) -> list[NotificationRecord]:
         return [state.record for (user, _), state in self.states.items() if user == user_id]
 
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        state = self.states.get((user_id, notification_id))
+        return state.record if state else None
+
     def expire_leases(self) -> None:
         """Every live lease ends, as if its holder died long ago."""
         with self._lock:
@@ -369,6 +377,16 @@ class FakeSync:
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
         above = after_seq or 0
         yield from (r for r in self.records.get(user_id, []) if r.table == table and r.seq > above)
+
+
+class FakePracticeSums:
+    """Users' all-time practice sums, as the sync's rollups hold them (tests/sync_fakes.py keeps them)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, WeekRollup] = {}
+
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]:
+        return {user_id: self.sums.get(user_id, WeekRollup()) for user_id in user_ids}
 
 
 class FakeEpochs:

@@ -16,6 +16,7 @@ from tests.fakes import (
     FakeEpochs,
     FakeLeases,
     FakeNotifications,
+    FakePracticeSums,
     FakeProfiles,
     FakePushGateway,
     FakeQueue,
@@ -45,7 +46,10 @@ class Pipeline:
         self.epochs = FakeEpochs(self.faults)
         self.notifications = FakeNotifications(self.faults, self.profiles, self.epochs)
         self.gateway = FakePushGateway(self.faults)
-        self.stores = Stores(self.epochs, self.reminders, self.devices, self.profiles, self.notifications, FakeSync())
+        self.practice_sums = FakePracticeSums()
+        self.stores = Stores(
+            self.epochs, self.reminders, self.devices, self.profiles, self.notifications, FakeSync(), self.practice_sums
+        )
         self._invocations = count()
 
     def user(self, user_id: str, due_at: datetime, *, targets: tuple[str, ...] = ("fid-ok",)) -> None:

@@ -23,7 +23,14 @@ from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.domain.schedule import next_occurrence
-from selfkind.models.reminders import ReminderKind, Settings, StoredDevice, StoredReminder, clock_to_time
+from selfkind.models.reminders import (
+    NotificationRecord,
+    ReminderKind,
+    Settings,
+    StoredDevice,
+    StoredReminder,
+    clock_to_time,
+)
 from tests.conftest import Handler
 
 # moto's in-memory AWS is not safe for concurrent use: in-process invocations take turns.
@@ -166,6 +173,11 @@ class ReminderWorld:
 
     def pushes(self) -> list[dict[str, Any]]:
         return self.fcm.messages()
+
+    def notification_of(self, user: str, push: dict[str, Any]) -> NotificationRecord:
+        """The record a push stands for (its data carries the notification id, never the content)."""
+        notification_id = push["message"]["data"]["notification_id"]
+        return next(r for r in self.notifications().list(user) if r.notification_id == notification_id)
 
 
 def local(text: str, zone: str = "America/New_York") -> datetime:

@@ -1,4 +1,5 @@
-"""The account: devices, reminders, notification settings, opened notifications, export and erasure."""
+"""The account: devices, reminders, notification settings, notifications (what each held, opened), export
+and erasure."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from selfkind.api.auth import current_user_id
+from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
 from selfkind.data.account_repository import AccountRepository
@@ -22,8 +24,9 @@ from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import account, reminders
+from selfkind.domain import account, notifications, reminders
 from selfkind.models.account import AccountExport
+from selfkind.models.notifications import NotificationContent
 from selfkind.models.reminders import (
     Device,
     DeviceList,
@@ -42,8 +45,9 @@ tracer = create_tracer()
 metrics = Metrics()
 settings = AccountSettings.from_environment()
 table = settings.table_name
+sync_records = SyncRepository(table)
 stores = account.AccountStores(
-    SyncRepository(table),
+    sync_records,
     DeviceRepository(table),
     ReminderRepository(table, shards=settings.reminder_shards),
     ProfileRepository(table),
@@ -107,12 +111,12 @@ def delete_reminder(reminder_id: Id) -> Response[str]:
 
 @app.get("/v1/me/settings", security=JWT, responses=documented_responses(Settings))
 def get_settings() -> Settings:
-    return reminders.get_settings(stores.profile, _user())
+    return reminders.get_settings(stores.profile, _user(), datetime.now(UTC))
 
 
 @app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings, *WRITE))
 def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
-    return reminders.put_settings(stores.profile, _user(), new_settings)
+    return reminders.put_settings(stores.profile, _user(), new_settings, datetime.now(UTC))
 
 
 @app.post(
@@ -124,6 +128,22 @@ def notification_opened(notification_id: Id) -> Response[str]:
     reminders.mark_opened(stores.notifications, stores.profile, _user(), notification_id, datetime.now(UTC))
     metrics.add_metric(name="NotificationOpened", unit=MetricUnit.Count, value=1)
     return _no_content()
+
+
+@app.get(
+    "/v1/notifications/<notification_id>",
+    security=JWT,
+    responses=documented_responses(NotificationContent, HTTPStatus.NOT_FOUND),
+)
+def get_notification(notification_id: Id) -> Response[str]:
+    language = negotiate_language(app.current_event.headers.get("accept-language"))
+    content = notifications.notification_content(stores.notifications, sync_records, _user(), notification_id, language)
+    return Response(
+        200,
+        content_type="application/json",
+        body=content.model_dump_json(),
+        headers={"Content-Language": language.value, "Vary": "Accept-Language", "Cache-Control": "no-store"},
+    )
 
 
 @app.get(

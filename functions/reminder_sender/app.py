@@ -16,8 +16,9 @@ from selfkind.data.erasure import EpochReader
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
+from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain.delivery import BatchReport, Status, Stores, deliver_batch
+from selfkind.domain.delivery import BAD_DATA, BatchReport, Status, Stores, deliver_batch
 from selfkind.domain.ports import Lease
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import SenderSettings
@@ -34,6 +35,7 @@ stores = Stores(
     ProfileRepository(table),
     NotificationRepository(table),
     SyncRepository(table),
+    RollupRepository(table),
 )
 service_account = CachedSecret(settings.firebase_secret_id, max_age_seconds=settings.secret_max_age_seconds)
 push_gateway = FirebasePushGateway(
@@ -45,15 +47,23 @@ push_gateway = FirebasePushGateway(
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = _now(event)
     lease = Lease.for_invocation(context.aws_request_id, now, context.get_remaining_time_in_millis() / 1000)
     messages = [(record["messageId"], record["body"]) for record in event["Records"]]
     report = deliver_batch(stores, push_gateway, messages, now, lease)
     summary = _count(report)
     failures = [message_id for message_id, _ in messages if report.needs_retry(message_id)]
+    _log_bad_data(report)
     logger.info("Batch delivered", messages=len(messages), retried=len(failures), outcomes=summary)
     # Lambda reads batchItemFailures (SQS redelivers exactly those); the local tick also reads outcomes.
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures], "outcomes": summary}
+
+
+def _now(event: dict[str, Any]) -> datetime:
+    """The clock; in the local stack only, the local tick's time (SenderSettings.local_tick_clock)."""
+    if settings.local_tick_clock and isinstance(event.get("localTickTime"), str):
+        return datetime.fromisoformat(event["localTickTime"]).astimezone(UTC)
+    return datetime.now(UTC)
 
 
 def _count(report: BatchReport) -> dict[str, int]:
@@ -70,6 +80,21 @@ def _count(report: BatchReport) -> dict[str, int]:
     emit_counts(
         metrics, "RemindersExpired", {(("stage", "sender"),): sum(o.status is Status.EXPIRED for o in outcomes)}
     )
+    emit_counts(
+        metrics,
+        "RemindersFailed",  # bad_data: an occurrence whose stored data the sender cannot handle (alarmed)
+        Counter((("reason", o.reason or "undeliverable"),) for o in outcomes if o.status is Status.FAILED),
+    )
     emit_counts(metrics, "Pushes", {(("outcome", name),): count for name, count in report.pushes.items()})
     emit_counts(metrics, "DevicesRemoved", {(): sum(o.devices_removed for o in outcomes)})
     return dict(Counter(o.status.value for o in outcomes))
+
+
+def _log_bad_data(report: BatchReport) -> None:
+    """Where an operator finds a poison occurrence: its message and the error's type, never a value."""
+    for message_id, outcomes in report.outcomes.items():
+        errors = Counter(o.error for o in outcomes if o.reason == BAD_DATA)
+        if errors:
+            logger.warning(
+                "Occurrences failed on data the sender cannot handle", message_id=message_id, errors=dict(errors)
+            )

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from selfkind.adapters.idempotency import run_once
+from selfkind.adapters.idempotency import RequestFingerprint, run_once
 from selfkind.api.auth import current_user_id
 from selfkind.api.problems import documented_responses
 from selfkind.api.progress_routes import register_progress_routes
@@ -39,7 +39,7 @@ register_progress_routes(app, RollupRepository(settings.table_name))
 NO_STORE = {"Cache-Control": "no-store"}
 WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{8,200}$"  # 8 to 200 visible ASCII characters (a UUID, say)
-UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another body
+UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another query or body
 
 
 @app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
@@ -68,15 +68,16 @@ def push_changes(
 ) -> Response[str]:
     user_id = current_user_id(app.current_event)
     changes = record_changes(body)
-    raw_body = app.current_event.body or ""  # only hashed: a retry must send the very same body
     apply = partial(_apply_push, user_id, last_pulled_at, changes)
     if idempotency_key:
+        event = app.current_event
         run_once(
             apply,
             table_name=settings.table_name,
             user_id=user_id,
             key=idempotency_key,
-            body=raw_body,
+            # Only hashed: a retry must send the very same method, path, query and body.
+            request=RequestFingerprint(event.http_method, event.path, event.raw_query_string, event.body or ""),
             expires_after_seconds=settings.idempotency_expiry_seconds,
             lambda_context=app.lambda_context,
         )

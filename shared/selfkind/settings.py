@@ -63,3 +63,7 @@ class SenderSettings(FunctionSettings):
     )
     # Local stack only (the template never sets it): where firebase-admin finds the FCM stand-in.
     fcm_url_override: Annotated[str | None, Field(alias="FCM_URL_OVERRIDE")] = None
+    # Local stack only (the template never sets it, a template test checks): the sender runs at the time
+    # of the local tick that invoked it (the event's `localTickTime`), not its own clock. Deployed, the
+    # field is never read, whatever an event holds.
+    local_tick_clock: Annotated[bool, Field(alias="LOCAL_TICK_CLOCK")] = False

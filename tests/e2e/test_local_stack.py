@@ -62,3 +62,32 @@ def test_the_committed_openapi_document_is_generated_from_the_code() -> None:
         [sys.executable, "-m", "devstack.openapi"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
     ).stdout
     assert generated == (REPO_ROOT / "openapi.json").read_text(), "openapi.json drifted: run `make openapi`"
+
+
+def test_a_path_id_with_a_trailing_newline_is_a_400_problem(stack: LocalStack) -> None:
+    token = stack.token("e2e-newline-user")
+    reminder = {"kind": "affirmation", "local_time": "08:00", "timezone": "UTC"}
+
+    exercise = stack.request("GET", "/v1/exercises/self-compassion-break%0A")
+    created = stack.request("PUT", "/v1/reminders/rem%0A", reminder, token=token)
+
+    for response, field in ((exercise, "exercise_id"), (created, "reminder_id")):
+        assert response.status == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [error["field"] for error in response.json()["errors"]] == [field]
+    assert stack.request("GET", "/v1/reminders", token=token).json() == {"items": []}  # `rem` was not created
+
+
+def test_a_sub_too_long_or_not_utf8_is_a_401_before_any_handler(stack: LocalStack) -> None:
+    for sub in ("é" * 513, "e2e-\ud800"):
+        token = stack.token(sub)  # the local issuer signs any subject, as no real issuer would
+
+        responses = [
+            stack.request("PUT", "/v1/me/settings", {"max_per_day": 2}, token=token),
+            stack.request("GET", "/v1/me/export", token=token),
+            stack.request("DELETE", "/v1/me", token=token),
+            stack.request("GET", "/v1/sync", token=token),
+        ]
+
+        assert [response.status for response in responses] == [401] * 4
+    assert stack.request("PUT", "/v1/me/settings", {"max_per_day": 2}, token=stack.token("é" * 512)).status == 200

@@ -184,3 +184,100 @@ def test_numbers_read_as_javascript_reads_them_and_dates_only_as_text(account: H
     assert _fields(_problem(put('{"max_per_day": 2.5}'), 400)) == ["max_per_day"]
     assert _fields(_problem(put('{"paused_until": 0}'), 400)) == ["paused_until"]
     assert _fields(_problem(put('{"gentle_pacing": "yes"}'), 400)) == ["gentle_pacing"]
+
+
+# --- path ids are matched whole ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field", "body"),
+    [
+        ("GET", "/v1/exercises/self-compassion-break%0A", "exercise_id", None),
+        ("GET", "/v1/guides/what-is-self-compassion%0A", "guide_id", None),
+        ("GET", "/v1/programs/start-here%0A", "program_id", None),
+        (
+            "PUT",
+            "/v1/reminders/rem%0A",
+            "reminder_id",
+            {"kind": "affirmation", "local_time": "08:00", "timezone": "UTC"},
+        ),
+        ("DELETE", "/v1/reminders/rem%0A", "reminder_id", None),
+        ("PUT", "/v1/devices/phone%0A", "device_id", DEVICE),
+        ("POST", "/v1/notifications/n-1%0A/opened", "notification_id", None),
+        ("GET", "/v1/notifications/n-1%0A", "notification_id", None),
+    ],
+)
+def test_a_trailing_newline_on_a_path_id_is_a_400_naming_it(
+    catalog: Handler, account: Handler, method: str, path: str, field: str, body: Any
+) -> None:
+    # Given a path id with a newline at its end (`$` also matches before a final newline)
+    handler = catalog if path.startswith(("/v1/exercises", "/v1/guides", "/v1/programs")) else account
+    event = http_api_event(
+        method, path, headers=JSON if body else {}, body=json.dumps(body) if body else None, claims={"sub": "alice"}
+    )
+
+    # When it is sent
+    response = handler(event)
+
+    # Then it is refused naming the id, and never served or written as the id without the newline
+    assert _fields(_problem(response, 400)) == [field]
+
+
+def test_a_reminder_id_with_a_trailing_newline_neither_creates_nor_deletes_the_id_without_it(
+    account: Handler,
+) -> None:
+    body = json.dumps({"kind": "affirmation", "local_time": "08:00", "timezone": "UTC"})
+    put = http_api_event("PUT", "/v1/reminders/rem", headers=JSON, body=body, claims={"sub": "alice"})
+    assert account(put)["statusCode"] == 200
+
+    account(http_api_event("DELETE", "/v1/reminders/rem%0A", claims={"sub": "alice"}))
+    listed = json.loads(account(http_api_event("GET", "/v1/reminders", claims={"sub": "alice"}))["body"])
+
+    assert [reminder["reminder_id"] for reminder in listed["items"]] == ["rem"]
+
+
+# --- a subject no issuer would mint ---------------------------------------------------------------
+
+LONG_SUB = "é" * 513  # 1,026 bytes in UTF-8 (API Gateway passes it; DynamoDB's key limit is 2,048 bytes)
+LONE_SURROGATE_SUB = "user-\ud800"  # not valid UTF-8: it cannot be encoded at all
+
+
+@pytest.mark.parametrize("sub", [LONG_SUB, "é" * 1050, LONE_SURROGATE_SUB], ids=["1026-bytes", "2100-bytes", "lone"])
+@pytest.mark.parametrize(
+    ("function", "method", "path", "body"),
+    [
+        ("account", "PUT", "/v1/devices/phone", DEVICE),
+        ("account", "PUT", "/v1/me/settings", {"max_per_day": 2}),
+        ("account", "GET", "/v1/me/export", None),
+        ("account", "DELETE", "/v1/me", None),
+        ("account", "PUT", "/v1/reminders/r", {"kind": "nonsense"}),  # refused before the body is read
+        ("sync", "GET", "/v1/sync", None),
+        ("sync", "POST", "/v1/sync?last_pulled_at=0", {"changes": {}}),
+    ],
+)
+def test_a_sub_too_long_or_not_utf8_is_a_401_before_any_handler_runs(
+    account: Handler, sync: Handler, aws: dict[str, str], sub: str, function: str, method: str, path: str, body: Any
+) -> None:
+    route, _, query = path.partition("?")
+    event = http_api_event(
+        method,
+        route,
+        query=query,
+        headers=JSON if body is not None else {},
+        body=json.dumps(body) if body is not None else None,
+        claims={"sub": sub},
+    )
+
+    response = (account if function == "account" else sync)(event)
+
+    assert response["statusCode"] == 401, response["body"]
+    assert sub not in response["body"]
+    assert boto3.client("dynamodb").scan(TableName=aws["Table"])["Items"] == []  # nothing written
+
+
+def test_a_sub_of_1024_bytes_is_a_user_like_any_other(account: Handler) -> None:
+    sub = "é" * 512  # 1,024 bytes in UTF-8
+
+    response = account(http_api_event("PUT", "/v1/me/settings", headers=JSON, body="{}", claims={"sub": sub}))
+
+    assert response["statusCode"] == 200, response["body"]

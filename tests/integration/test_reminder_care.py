@@ -15,7 +15,7 @@ from devstack.events import http_api_event
 from selfkind.content import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
-from selfkind.domain.reminder_content import DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING
+from selfkind.domain.reminder_content import CHECK_IN_BODY, DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING, TITLES
 from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.catalog import Language, SuitableTime
 from selfkind.models.reminders import NotificationPreview, ReminderKind, Settings
@@ -46,7 +46,8 @@ def _first_own_push(world: ReminderWorld, preview: NotificationPreview | None) -
     pushes = world.pushes()
     assert len(pushes) == 1
     message: dict[str, Any] = pushes[0]["message"]
-    assert message["data"]["affirmation_id"] == "own-1"
+    assert world.notification_of("ana", pushes[0]).affirmation_id == "own-1"
+    assert set(message["data"]) == {"notification_id"}  # the app reads the rest through the API
     return message
 
 
@@ -71,6 +72,31 @@ def test_discreet_pushes_say_nothing_of_the_content(world: ReminderWorld) -> Non
     assert OWN_WORDS not in json.dumps(message)
 
 
+@pytest.mark.parametrize("kind", [ReminderKind.AFFIRMATION, ReminderKind.PRACTICE])
+@pytest.mark.parametrize("preview", list(NotificationPreview))
+def test_a_pushs_data_carries_the_notification_id_and_nothing_derived_from_text(
+    world: ReminderWorld, kind: ReminderKind, preview: NotificationPreview
+) -> None:
+    # Given catalog content (whose ids are slugs of its words) and the user's own words
+    world.device("ana", "phone", fid="fid-phone-0001")
+    world.settings("ana", Settings(gentle_pacing=False, notification_preview=preview))
+    _only_own_affirmation(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY, kind=kind)
+
+    for day in range(2):  # the user's own affirmation, then a catalog one
+        world.tick(MONDAY_8AM + day * DAY)
+
+    # Then every push's data is its notification id alone: no content id, no words, through FCM and APNs
+    pushes = world.pushes()
+    assert len(pushes) == 2
+    for push in pushes:
+        record = world.notification_of("ana", push)
+        assert push["message"]["data"] == {"notification_id": record.notification_id}
+        content_id = record.affirmation_id or record.exercise_id
+        assert content_id is not None
+        assert content_id not in json.dumps(push["message"]["data"])
+
+
 def test_no_hard_moment_affirmation_is_pushed_on_a_schedule(world: ReminderWorld) -> None:
     world.device("ana", "phone", fid="fid-phone-0001")
     world.settings("ana", Settings(gentle_pacing=False, notification_preview=NotificationPreview.FULL))
@@ -80,7 +106,7 @@ def test_no_hard_moment_affirmation_is_pushed_on_a_schedule(world: ReminderWorld
     for day in range(21):
         world.tick(MONDAY_8AM + day * DAY)
 
-    sent = [affirmations[push["message"]["data"]["affirmation_id"]] for push in world.pushes()]
+    sent = [affirmations[str(world.notification_of("ana", push).affirmation_id)] for push in world.pushes()]
     assert len(sent) == 21
     assert not any(item.for_hard_moments for item in sent)
 
@@ -94,7 +120,7 @@ def test_an_evening_reminder_across_the_dst_change_suggests_evening_practices(wo
     for day in range(6):
         world.tick(local(f"2027-03-{11 + day}T21:00"))
 
-    suggested = [EXERCISES[push["message"]["data"]["exercise_id"]] for push in world.pushes()]
+    suggested = [EXERCISES[str(world.notification_of("ana", push).exercise_id)] for push in world.pushes()]
     assert len(suggested) == 6
     assert {item.suitable_time for item in suggested} <= {SuitableTime.EVENING, SuitableTime.ANY}
     assert all(item.duration_minutes <= 10 and not item.for_hard_moments for item in suggested)
@@ -135,3 +161,55 @@ def test_an_unknown_notification_preview_is_a_400_naming_the_field(
     assert response["statusCode"] == 400
     assert response["headers"]["Content-Type"] == "application/problem+json"
     assert [error["field"] for error in json.loads(response["body"])["errors"]] == ["notification_preview"]
+
+
+def test_a_practice_reminder_offers_what_the_persons_own_notes_say_helped(world: ReminderWorld) -> None:
+    # Given three sessions of one practice that lifted how the person felt, synced with rollups
+    store = SyncRepository(world.table, boto3.client("dynamodb"))
+    helped = "safe-place-visualization"
+    sessions = [
+        RecordChange(
+            table="practice_sessions",
+            record_id=f"s{n}",
+            data=canonical_record_json(
+                f"s{n}",
+                {
+                    "exercise_id": helped,
+                    "started_at": 1_790_000_000_000 + n,
+                    "duration_s": 600,
+                    "feeling_before": 2,
+                    "feeling_after": 4,
+                    "created_at": 1,
+                    "updated_at": 1,
+                },
+            ),
+        )
+        for n in range(3)
+    ]
+    sync.push(store, "ana", 1, sessions, datetime.now(UTC))
+    world.device("ana", "phone", fid="fid-phone-0001")
+    afternoon = local("2027-03-15T14:00")
+    world.reminder("ana", "practice", "14:00", after=afternoon - DAY, kind=ReminderKind.PRACTICE)
+
+    world.tick(afternoon)
+
+    (push,) = world.pushes()
+    assert world.notification_of("ana", push).exercise_id == helped
+
+
+def test_a_check_in_reminder_pushes_the_gentle_line_and_no_content(world: ReminderWorld) -> None:
+    world.device("ana", "phone", fid="fid-phone-0001", locale="es-MX")
+    evening = local("2027-03-14T19:00")  # a Sunday
+    world.reminder("ana", "check-in", "19:00", after=evening - DAY, kind=ReminderKind.CHECK_IN, days=["sun"])
+
+    world.tick(evening)
+
+    (push,) = world.pushes()
+    message = push["message"]
+    assert message["notification"] == {
+        "title": TITLES[(ReminderKind.CHECK_IN, Language.ES)],
+        "body": CHECK_IN_BODY[Language.ES],
+    }
+    assert set(message["data"]) == {"notification_id"}
+    record = world.notification_of("ana", push)
+    assert (record.affirmation_id, record.exercise_id) == (None, None)

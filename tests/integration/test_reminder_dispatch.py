@@ -10,6 +10,7 @@ import boto3
 import pytest
 from pytest_mock import MockerFixture
 
+from devstack.ticker import TickMovedBackError
 from selfkind.adapters.firebase_push import FirebasePushGateway
 from selfkind.content import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
@@ -34,12 +35,28 @@ def test_an_occurrence_in_the_window_is_sent_once_however_often_ticks_repeat(wor
     first = world.tick(MONDAY_8AM + timedelta(minutes=3))
     again = world.tick(MONDAY_8AM + timedelta(minutes=3))
 
-    assert first == {"due": 1, "sent": 1, "failed": 0, "skipped": 0, "expired": 0}
-    assert again == {"due": 0, "sent": 0, "failed": 0, "skipped": 0, "expired": 0}
+    assert first == {
+        "due": 1,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
+    assert again == {
+        "due": 0,
+        "sent": 0,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     [push] = world.pushes()
     assert push["status"] == 200
     assert push["message"]["fid"] == "fid-phone-0001"
-    assert push["message"]["data"]["type"] == "affirmation"
+    assert push["message"]["data"] == {"notification_id": world.notification_of("ana", push).notification_id}
     assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
 
 
@@ -63,6 +80,7 @@ def test_an_occurrence_older_than_15_minutes_is_never_sent_and_is_counted_expire
     report = world.tick(MONDAY_8AM + timedelta(minutes=15))
 
     assert report["due"] == 0
+    assert (report["expired"], report["expired_at_tick"], report["expired_at_sender"]) == (1, 1, 0)
     assert world.pushes() == []
     assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
     assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="tick") == 1
@@ -73,12 +91,13 @@ def test_an_occurrence_that_reaches_the_sender_too_late_is_counted_expired_not_s
 ) -> None:
     _with_device(world)
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
-    # An occurrence stuck in the queue for 20 minutes (the sender judges by its own clock)
-    world.enqueue("ana", "morning", datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20))
+    # An occurrence stuck in the queue for 20 minutes at the tick's time (the local tick runs the sender
+    # at its own time, as the schedule runs the pipeline at the minute it names)
+    world.enqueue("ana", "morning", MONDAY_8AM - timedelta(minutes=25))
 
     report = world.tick(MONDAY_8AM - timedelta(minutes=5))
 
-    assert (report["expired"], report["sent"]) == (1, 0)
+    assert (report["expired"], report["expired_at_sender"], report["sent"]) == (1, 1, 0)
     assert world.pushes() == []
     assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="sender") == 1
 
@@ -102,7 +121,16 @@ def test_nothing_is_stranded_after_a_long_outage(world: ReminderWorld) -> None:
 
     report = world.tick(MONDAY_8AM + timedelta(minutes=10))  # a month of missed ticks
 
-    assert report == {"due": 1, "sent": 1, "failed": 0, "skipped": 0, "expired": 0}  # only this morning's, once
+    # only this morning's, once; both missed occurrences (a month old) were counted expired at the tick
+    assert report == {
+        "due": 1,
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "expired": 2,
+        "expired_at_tick": 2,
+        "expired_at_sender": 0,
+    }
     assert world.reminders().get("ana", "evening").next_fire_at == local("2027-03-15T20:00")  # type: ignore[union-attr]
 
 
@@ -192,7 +220,15 @@ def test_an_fcm_outage_is_reported_for_sqs_to_retry_and_resumes_where_it_stopped
 
     report = world.tick(MONDAY_8AM)
 
-    assert report == {"due": 1, "sent": 0, "failed": 1, "skipped": 0, "expired": 0}
+    assert report == {
+        "due": 1,
+        "sent": 0,
+        "failed": 1,
+        "skipped": 0,
+        "expired": 0,
+        "expired_at_tick": 0,
+        "expired_at_sender": 0,
+    }
     delivered_to_phone = [p for p in world.pushes() if p["message"].get("fid") == "fid-phone-0001"]
     assert len(delivered_to_phone) == 1
     world.enqueue("ana", "morning", MONDAY_8AM)  # the redelivery
@@ -283,7 +319,7 @@ def test_affirmations_are_in_the_device_language_and_never_repeat_within_seven(w
     pushes = world.pushes()
     spanish = [p["message"] for p in pushes if p["message"]["fid"] == "fid-es-00001"]
     french = [p["message"] for p in pushes if p["message"]["fid"] == "fid-fr-00001"]
-    ids = [m["data"]["affirmation_id"] for m in spanish]
+    ids = [str(world.notification_of("ana", p).affirmation_id) for p in pushes if p["message"]["fid"] == "fid-es-00001"]
     assert len(ids) == 10
     assert all(len(set(ids[i : i + 7])) == len(ids[i : i + 7]) for i in range(len(ids)))
     assert [m["notification"]["body"] for m in spanish] == [catalog[i].text.es for i in ids]
@@ -329,7 +365,7 @@ def test_the_users_own_affirmations_come_at_least_as_often_as_catalog_ones(world
     for day in range(12):
         world.tick(MONDAY_8AM + day * DAY)
 
-    chosen = [p["message"]["data"]["affirmation_id"] for p in world.pushes()]
+    chosen = [world.notification_of("ana", p).affirmation_id for p in world.pushes()]
     assert len(chosen) == 12
     assert sum(c in own for c in chosen) >= sum(c not in own for c in chosen)
     assert "SECRET JOURNAL TEXT" not in json.dumps(world.pushes())
@@ -344,7 +380,7 @@ def test_practice_reminders_suggest_short_exercises_rotating_categories(world: R
     for day in range(4):
         world.tick(local("2027-03-15T18:00") + day * DAY)
 
-    suggested = [exercises[p["message"]["data"]["exercise_id"]] for p in world.pushes()]
+    suggested = [exercises[str(world.notification_of("ana", p).exercise_id)] for p in world.pushes()]
     assert len(suggested) == 4
     assert all(e.duration_minutes <= 10 for e in suggested)
     assert len({e.category for e in suggested}) == 4
@@ -371,13 +407,14 @@ def test_push_messages_follow_fcm_conventions(world: ReminderWorld) -> None:
     headers = message["apns"]["headers"]
     assert headers["apns-collapse-id"] == "selfkind-affirmation"
     assert int(headers["apns-expiration"]) > datetime.now(UTC).timestamp()
-    assert set(message["data"]) == {"type", "notification_id", "reminder_id", "affirmation_id"}
+    assert set(message["data"]) == {"notification_id"}
     assert all(isinstance(value, str) for value in message["data"].values())
 
 
 def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world: ReminderWorld) -> None:
-    world.device("ana", "old", fid="fid-old-00001", refreshed=datetime.now(UTC) - timedelta(days=271))
-    world.device("ana", "recent", fid="fid-new-00001", refreshed=datetime.now(UTC) - timedelta(days=269))
+    # (counted back from the tick's time: the sender runs at it)
+    world.device("ana", "old", fid="fid-old-00001", refreshed=MONDAY_8AM - timedelta(days=271))
+    world.device("ana", "recent", fid="fid-new-00001", refreshed=MONDAY_8AM - timedelta(days=269))
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
 
     world.tick(MONDAY_8AM)
@@ -387,4 +424,61 @@ def test_a_device_not_refreshed_for_270_days_is_neither_targeted_nor_kept(world:
         TableName=world.table, Key={"pk": {"S": "USER#ana"}, "sk": {"S": "DEVICE#old"}}
     )["Item"]
     expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
-    assert expires_at < datetime.now(UTC)  # the table's TTL removes it
+    assert expires_at < MONDAY_8AM  # the table's TTL removes it
+
+
+def test_a_tick_earlier_than_the_last_is_refused_and_works_nothing(world: ReminderWorld) -> None:
+    _with_device(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+    world.tick(MONDAY_8AM - timedelta(minutes=1))
+
+    with pytest.raises(TickMovedBackError):
+        world.tick(MONDAY_8AM - timedelta(minutes=2))
+
+    assert world.pushes() == []
+    assert world.tick(MONDAY_8AM - timedelta(minutes=1))["due"] == 0  # the same time again is fine
+    assert world.tick(MONDAY_8AM)["sent"] == 1
+
+
+# --- a poison fails alone ---
+
+
+def _stored_settings_document(world: ReminderWorld, user: str, document: str) -> None:
+    """Settings written straight into the table, as an API that did not check them would have."""
+    boto3.client("dynamodb").put_item(
+        TableName=world.table,
+        Item={"pk": {"S": f"USER#{user}"}, "sk": {"S": "PROFILE#SETTINGS"}, "doc": {"S": document}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "outcomes", "failed"),
+    [
+        # The probe's case: a pause that cannot even be converted to UTC, read by the documented rule
+        ('{"paused_until": "0001-01-01T00:00:00+14:00"}', {"sent": 6}, 0),
+        ('{"paused_until": "9999-12-31T23:59:59-14:00"}', {"sent": 5, "skipped": 1}, 0),
+        # Settings no model accepts any more: that user's occurrence fails for bad data, alone
+        ('{"quiet_hours": {"start": "25:00", "end": "07:00"}}', {"sent": 5, "failed": 1}, 1),
+    ],
+)
+def test_one_users_unreadable_settings_never_cost_another_user_a_reminder(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str], document: str, outcomes: dict[str, int], failed: int
+) -> None:
+    # Given six users due at 08:00, one of them with settings stored before any rule could refuse them
+    for n in range(6):
+        world.device(f"user{n}", "phone", fid=f"fid-user-{n:04d}")
+        world.reminder(f"user{n}", "morning", "08:00", after=MONDAY_8AM - DAY)
+    _stored_settings_document(world, "user3", document)
+    capsys.readouterr()
+
+    # When the tick runs (one sender batch)
+    report = world.tick(MONDAY_8AM)
+
+    # Then every other user is sent theirs, nothing is left for SQS, and a failure is counted as bad data
+    counted = {name: report[name] for name in ("sent", "skipped", "failed") if report[name]}
+    assert (report["due"], counted) == (6, outcomes)
+    assert {p["message"]["fid"] for p in world.pushes()} >= {f"fid-user-{n:04d}" for n in range(6) if n != 3}
+    output = capsys.readouterr().out
+    assert _metric_total(output, "RemindersFailed", reason="bad_data") == failed
+    assert "25:00" not in output
+    assert "9999" not in output

@@ -13,12 +13,14 @@ import boto3
 import pytest
 
 from devstack.events import http_api_event
+from selfkind.content import load_catalog_content
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, ReminderKind
 from tests.conftest import Handler
+from tests.sync_client import Device
 
 Response = dict[str, Any]
 JSON = {"content-type": "application/json"}
@@ -384,11 +386,12 @@ def test_settings_have_their_defaults_until_set(api: Api) -> None:
 
 
 def test_settings_round_trip_and_a_put_replaces_them(api: Api) -> None:
-    # Given settings with every field set
+    # Given settings with every field set (a pause ends within the year ahead)
+    pause_ends = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     chosen = {
         "quiet_hours": {"start": "22:00", "end": "07:00"},
         "max_per_day": 5,
-        "paused_until": "2030-01-02T08:00:00Z",
+        "paused_until": pause_ends.isoformat().replace("+00:00", "Z"),
         "gentle_pacing": False,
     }
 
@@ -400,11 +403,82 @@ def test_settings_round_trip_and_a_put_replaces_them(api: Api) -> None:
     assert saved == read
     assert read["quiet_hours"] == chosen["quiet_hours"]
     assert (read["max_per_day"], read["gentle_pacing"]) == (5, False)
-    assert _utc(read["paused_until"]) == datetime(2030, 1, 2, 8, tzinfo=UTC)
+    assert _utc(read["paused_until"]) == pause_ends
 
     # And a later PUT with only some fields resets the others to their defaults
     _ok(api("PUT", "/v1/me/settings", {"quiet_hours": None, "max_per_day": 2}))
     assert _ok(api("GET", "/v1/me/settings")) == DEFAULT_SETTINGS | {"max_per_day": 2}
+
+
+def test_paused_until_is_stored_in_utc(api: Api) -> None:
+    # Given a pause ending at 08:00 on a clock 14 hours ahead of UTC, a week from now
+    ends = (datetime.now(UTC) + timedelta(days=7)).replace(hour=8, minute=0, second=0, microsecond=0)
+    sent = ends.replace(tzinfo=None).isoformat() + "+14:00"
+
+    # When it is saved and read back
+    saved = _ok(api("PUT", "/v1/me/settings", {"paused_until": sent}))
+    read = _ok(api("GET", "/v1/me/settings"))
+
+    # Then it is the same instant, in UTC
+    assert _utc(saved["paused_until"]) == _utc(read["paused_until"]) == ends - timedelta(hours=14)
+
+
+@pytest.mark.parametrize(
+    "paused_until",
+    [
+        pytest.param("0001-01-01T00:00:00+14:00", id="year-1-east"),  # the probe's: before UTC's year 1
+        pytest.param("9999-12-31T23:59:59-14:00", id="year-9999-west"),  # the probe's: after UTC's year 9999
+        pytest.param(lambda now: now - timedelta(days=1, minutes=5), id="more-than-a-day-ago"),
+        pytest.param(lambda now: now + timedelta(days=366), id="more-than-a-year-ahead"),
+        pytest.param("1970-01-01T00:00:00Z", id="epoch"),
+    ],
+)
+def test_a_paused_until_out_of_range_is_a_400_naming_it(api: Api, paused_until: Any) -> None:
+    # Given stored settings
+    _ok(api("PUT", "/v1/me/settings", {"max_per_day": 4}))
+    value = paused_until(datetime.now(UTC)).isoformat() if callable(paused_until) else paused_until
+
+    # When a pause outside from-a-day-ago-to-a-year-ahead is sent
+    response = api("PUT", "/v1/me/settings", {"paused_until": value})
+
+    # Then it is a 400 problem naming paused_until, without the value, and nothing changed
+    problem = _assert_problem(response, 400)
+    assert _fields(problem) == ["paused_until"]
+    assert value not in response["body"]
+    assert _ok(api("GET", "/v1/me/settings")) == DEFAULT_SETTINGS | {"max_per_day": 4}
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("0001-01-01T00:00:00+14:00", None),  # long over: not paused
+        ("9999-12-31T23:59:59-14:00", "a year ahead"),  # paused, at most a year from now
+    ],
+)
+def test_a_paused_until_stored_before_the_range_reads_as_it_acts_and_can_be_saved_back(
+    api: Api, aws: dict[str, str], stored: str, shown: str | None
+) -> None:
+    # Given settings written before the range was enforced
+    boto3.client("dynamodb").put_item(
+        TableName=aws["Table"],
+        Item={
+            "pk": {"S": "USER#alice"},
+            "sk": {"S": "PROFILE#SETTINGS"},
+            "doc": {"S": json.dumps({"paused_until": stored, "max_per_day": 5})},
+        },
+    )
+
+    # When they are read, and saved back as read
+    read = _ok(api("GET", "/v1/me/settings"))
+    saved = api("PUT", "/v1/me/settings", read)
+
+    # Then they read as the sender acts on them, and saving them again is accepted
+    if shown is None:
+        assert read["paused_until"] is None
+    else:
+        assert _utc(read["paused_until"]) - datetime.now(UTC) > timedelta(days=364)
+    assert read["max_per_day"] == 5
+    _ok(saved)
 
 
 # --- opened notifications ---
@@ -441,6 +515,124 @@ def test_opening_a_notification_restores_the_normal_pacing(
     assert [r["pacing"] for r in _ok(api("GET", "/v1/reminders"))["items"]] == ["normal"]
     opened = {record.notification_id: record.opened_at is not None for record in notifications.list("alice")}
     assert opened == {"n-1": True, "n-2": False, "n-3": False}
+
+
+# --- what a notification holds ---
+
+OWN_WORDS = "PRIVATE: my own kind words"
+CATALOG_AFFIRMATION = "i-can-be-gentle-with-myself-today"
+
+
+def _notification_with(
+    notifications: NotificationRepository, user: str, notification_id: str, kind: ReminderKind, **content: Any
+) -> None:
+    now = datetime.now(UTC)
+    record = NotificationRecord(
+        notification_id=notification_id,
+        reminder_id="morning",
+        kind=kind,
+        occurrence=now - timedelta(minutes=1),
+        status="sending",
+        **content,
+    )
+    lease = Lease("test-sender", now + timedelta(minutes=1))
+    request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
+    assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
+    sent = Completion(user, notification_id, "sent", ["phone"], None, ErasureEpoch())
+    assert notifications.complete_many([sent], lease, now) == set()
+
+
+def _own_affirmation(invoke: Callable[[str], Handler], user: str, record_id: str, text: str | None) -> None:
+    """The user's own affirmation as their app syncs it (None: deleted)."""
+    device = Device(invoke("SyncFunction"), user)
+    device.pull()
+    record = {"id": record_id, "text": text, "is_active": True, "created_at": 1, "updated_at": 1}
+    created = {"created": [record] if text else [], "updated": [], "deleted": [] if text else [record_id]}
+    assert device.push({"affirmations": created})["statusCode"] == 200
+
+
+def test_a_notification_of_the_users_own_affirmation_shows_its_words_to_its_owner(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    # Given a notification that carried one of Alice's own affirmations
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+
+    # When Alice's app opens it
+    response = api("GET", "/v1/notifications/n-own")
+
+    # Then it says what it held, her words included, and is never cached
+    content = _ok(response)
+    assert content["kind"] == "affirmation"
+    assert _utc(content["sent_at"]) <= datetime.now(UTC)
+    assert content["affirmation"] == {"source": "own", "id": "own-1", "text": OWN_WORDS}
+    assert content["exercise"] is None
+    assert response["headers"]["Cache-Control"] == "no-store"
+
+
+def test_a_notification_of_catalog_content_gives_the_item_in_the_negotiated_language(
+    api: Api, notifications: NotificationRepository
+) -> None:
+    _notification_with(
+        notifications,
+        "alice",
+        "n-catalog",
+        ReminderKind.AFFIRMATION,
+        affirmation_id=CATALOG_AFFIRMATION,
+        affirmation_source="catalog",
+    )
+    _notification_with(notifications, "alice", "n-practice", ReminderKind.PRACTICE, exercise_id="box-breathing")
+    spanish = {"accept-language": "es-MX,es;q=0.9,en;q=0.5"}
+
+    affirmation = api("GET", "/v1/notifications/n-catalog", headers=spanish)
+    practice = api("GET", "/v1/notifications/n-practice", headers=spanish)
+
+    catalog = load_catalog_content()
+    expected = next(item for item in catalog.affirmations if item.id == CATALOG_AFFIRMATION)
+    shown = _ok(affirmation)["affirmation"]
+    assert (shown["source"], shown["id"], shown["text"]) == ("catalog", CATALOG_AFFIRMATION, expected.text.es)
+    assert affirmation["headers"]["Content-Language"] == "es"
+    exercise = _ok(practice)["exercise"]
+    box = next(item for item in catalog.exercises if item.id == "box-breathing")
+    assert (exercise["id"], exercise["title"]) == ("box-breathing", box.title.es)
+    assert _ok(practice)["affirmation"] is None
+
+
+def test_an_own_affirmation_deleted_since_shows_no_words(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+    _own_affirmation(invoke, "alice", "own-1", None)
+
+    shown = _ok(api("GET", "/v1/notifications/n-own"))["affirmation"]
+
+    assert shown == {"source": "own", "id": "own-1", "text": None}
+
+
+def test_a_notification_is_its_owners_only_and_an_unknown_one_is_a_404(
+    api: Api, notifications: NotificationRepository, invoke: Callable[[str], Handler]
+) -> None:
+    # Given Alice's notification of her own words
+    _own_affirmation(invoke, "alice", "own-1", OWN_WORDS)
+    _notification_with(
+        notifications, "alice", "n-own", ReminderKind.AFFIRMATION, affirmation_id="own-1", affirmation_source="own"
+    )
+
+    # When Bob asks for it, and Alice for one that does not exist
+    bobs = api("GET", "/v1/notifications/n-own", user="bob")
+    unknown = api("GET", "/v1/notifications/never-sent")
+
+    # Then both are not found, saying neither the id nor the words
+    for response in (bobs, unknown):
+        assert _assert_problem(response, 404)["type"].endswith("/not-found")
+    assert OWN_WORDS not in bobs["body"]
+    assert "n-own" not in bobs["body"]
+    assert "never-sent" not in unknown["body"]
 
 
 # --- bad input ---
@@ -637,6 +829,7 @@ def test_a_json_body_with_a_charset_is_accepted(api: Api) -> None:
         ("GET", "/v1/me/settings", None),
         ("PUT", "/v1/me/settings", {}),
         ("POST", "/v1/notifications/n-1/opened", None),
+        ("GET", "/v1/notifications/n-1", None),
     ],
 )
 def test_a_request_without_a_verified_subject_is_a_401(

@@ -174,6 +174,25 @@ def test_an_idempotency_key_replays_the_first_answer_without_writing(sync: Handl
     assert _problem(other_body, 422)["status"] == 422
 
 
+def test_an_idempotency_key_sent_again_with_another_query_is_a_422_not_a_replay(
+    sync: Handler, aws: dict[str, str]
+) -> None:
+    # Given a push with an Idempotency-Key
+    phone = Device(sync, "alice")
+    phone.pull()
+    key = {"Idempotency-Key": "push-0002-abcdef"}
+    body = {"changes": changes(created=[journal_entry("e1")])}
+    assert sync(push_event("alice", body, phone.last_pulled_at or 0, key))["statusCode"] == 200
+    head = _head(aws, "alice")
+
+    # When the same key and body come again with last_pulled_at far in the future
+    replay = sync(push_event("alice", body, 9_000_000_000_000, key))
+
+    # Then it is the key-reused problem, not the stored 200, and nothing is written
+    assert _problem(replay, 422)["type"].endswith("/idempotency-key-reused")
+    assert _head(aws, "alice") == head
+
+
 def test_the_same_idempotency_key_from_another_user_is_their_own(sync: Handler, aws: dict[str, str]) -> None:
     key = {"Idempotency-Key": "shared-key-123456"}
     Device(sync, "alice").push(changes(created=[journal_entry("e1")]), headers=key)

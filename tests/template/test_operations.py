@@ -74,6 +74,7 @@ EXPECTED_ALARMS = {
     },
     "TableSystemErrorsAlarm": {("AWS/DynamoDB", "SystemErrors")},
     "RemindersExpiredAlarm": {("custom", "RemindersExpired")},
+    "RemindersBadDataAlarm": {("custom", "RemindersFailed")},
     "CatalogErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "SyncErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "AccountErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
@@ -153,6 +154,8 @@ def test_alarms_on_our_metrics_name_the_full_dimension_set_with_the_service() ->
             assert set(dimensions) == {"service", "stage"}
         if metric["MetricName"] == "TickFailures":
             assert set(dimensions) == {"service", "dependency"}
+        if metric["MetricName"] == "RemindersFailed":
+            assert dimensions == {"service": "reminder-sender", "reason": "bad_data"}
 
 
 def test_the_401_metric_comes_from_the_access_log() -> None:
@@ -341,6 +344,7 @@ def _graphs() -> dict[str, list[Any]]:
         ("Conflicts (409)", "ClientErrors"),
         ("Due and enqueued (per tick)", "RemindersEnqueued"),
         ("Sent and failed", "Reminders"),
+        ("Sent and failed", "RemindersFailed"),
         ("Expired", "RemindersExpired"),
         ("Devices removed", "DevicesRemoved"),
         ("ReminderQueue: oldest message (s) and waiting", "ApproximateAgeOfOldestMessage"),

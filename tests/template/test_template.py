@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -28,6 +29,13 @@ def test_no_local_only_route_is_deployed() -> None:
     paths = [route.path for route in http_routes()]
     assert paths
     assert not [path for path in paths if path.startswith("/_local")]
+
+
+def test_no_local_only_setting_is_deployed() -> None:
+    # The local stack sets these for itself: the FCM stand-in's URL and the local tick's clock
+    template = json.dumps(TEMPLATE)
+    for name in ("FCM_URL_OVERRIDE", "LOCAL_TICK_CLOCK"):
+        assert name not in template
 
 
 def test_the_deployed_routes_are_the_routes_the_code_knows() -> None:

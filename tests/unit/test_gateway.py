@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import time
+from http import HTTPStatus
 from typing import Any
 
 import pytest
 
 from devstack.auth import LocalIssuer
-from devstack.gateway import Gateway
+from devstack.gateway import Gateway, LocalProblem
 from devstack.template import http_routes
 
 ISSUER = "http://127.0.0.1:3000/_local"
@@ -110,3 +111,17 @@ def test_a_body_that_is_not_utf8_is_a_400_problem_and_reaches_no_function(
     assert response_headers["content-type"] == "application/problem+json"
     assert json.loads(body)["status"] == 400
     assert pool.events == []
+
+
+def test_a_local_routes_refusal_is_a_problem_naming_the_field(gateway: Gateway) -> None:
+    def refuse(_: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        raise LocalProblem(HTTPStatus.BAD_REQUEST, "Tick times only move forward.", field="time")
+
+    gateway.local_routes[("POST", "/_local/tick")] = refuse
+
+    status, headers, body = gateway.handle("POST", "/_local/tick", {}, b'{"time": "2027-01-01T00:00:00Z"}')
+
+    assert (status, headers["content-type"]) == (400, "application/problem+json")
+    problem = json.loads(body)
+    assert (problem["status"], problem["detail"]) == (400, "Tick times only move forward.")
+    assert [error["field"] for error in problem["errors"]] == ["time"]

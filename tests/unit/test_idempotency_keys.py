@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from devstack.lambda_context import LocalLambdaContext
-from selfkind.adapters.idempotency import run_once
+from selfkind.adapters.idempotency import RequestFingerprint, run_once
 
 
 class RecordingDynamoDB:
@@ -43,7 +43,7 @@ def _push_once(client: RecordingDynamoDB, user_id: str, key: str) -> None:
         table_name="table",
         user_id=user_id,
         key=key,
-        body='{"changes": {}}',
+        request=RequestFingerprint("POST", "/v1/sync", "last_pulled_at=1", '{"changes": {}}'),
         expires_after_seconds=3600,
         lambda_context=LocalLambdaContext(),  # type: ignore[arg-type]
         client=client,  # type: ignore[arg-type]
@@ -63,3 +63,17 @@ def test_each_users_idempotency_records_are_in_that_users_partition() -> None:
     bob_keys = {sk for pk, sk in client.keys_written if pk == "USER#bob"}
     assert len(alice_keys) == len(bob_keys) == 1
     assert alice_keys != bob_keys  # the same key from two users is two records
+
+
+def test_the_fingerprint_covers_method_path_query_and_body() -> None:
+    request = RequestFingerprint("POST", "/v1/sync", "last_pulled_at=1", '{"changes": {}}')
+    others = [
+        RequestFingerprint("PUT", "/v1/sync", "last_pulled_at=1", '{"changes": {}}'),
+        RequestFingerprint("POST", "/v1/other", "last_pulled_at=1", '{"changes": {}}'),
+        RequestFingerprint("POST", "/v1/sync", "last_pulled_at=9999999999999", '{"changes": {}}'),
+        RequestFingerprint("POST", "/v1/sync", "last_pulled_at=1", '{"changes": {"a": 1}}'),
+        RequestFingerprint("POST", "/v1/sync", "last_pulled_at=1{", '"changes": {}}'),  # the same bytes, split apart
+    ]
+
+    assert request.sha256() == RequestFingerprint("post", "/v1/sync", "last_pulled_at=1", '{"changes": {}}').sha256()
+    assert len({request.sha256(), *(other.sha256() for other in others)}) == 1 + len(others)

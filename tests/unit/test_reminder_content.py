@@ -10,6 +10,7 @@ import pytest
 
 from selfkind.content import load_catalog_content
 from selfkind.domain.reminder_content import (
+    CHECK_IN_BODY,
     DISCREET_BODY,
     DISCREET_TITLE,
     OWN_WORDS_WAITING,
@@ -18,6 +19,7 @@ from selfkind.domain.reminder_content import (
     compose_reminder,
     practice_body,
 )
+from selfkind.domain.rollups import WeekRollup, practice_counter
 from selfkind.models.catalog import Language, SuitableTime
 from selfkind.models.reminders import Engagement, NotificationPreview, ReminderKind
 
@@ -56,7 +58,7 @@ def test_a_catalog_affirmation_shows_in_full_and_own_hidden_and_never_in_discree
     composed = _affirmation(preview, own=[])
     catalog = AFFIRMATIONS[composed.data["affirmation_id"]]
 
-    assert composed.data == {"affirmation_id": catalog.id}
+    assert composed.data == {"affirmation_id": catalog.id, "affirmation_source": "catalog"}
     if preview is NotificationPreview.DISCREET:
         assert composed.title(Language.ES) == DISCREET_TITLE[Language.ES]
         assert composed.body(Language.ES) == DISCREET_BODY[Language.ES]
@@ -70,7 +72,7 @@ def test_a_catalog_affirmation_shows_in_full_and_own_hidden_and_never_in_discree
 def test_with_full_preview_the_users_own_words_are_the_body() -> None:
     composed = _affirmation(NotificationPreview.FULL, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}
     assert composed.body(Language.EN) == OWN_WORDS
     assert composed.body(Language.ES) == OWN_WORDS  # their own words, in every language
     assert OWN_WORDS not in repr(composed) + str(composed.data)
@@ -79,7 +81,7 @@ def test_with_full_preview_the_users_own_words_are_the_body() -> None:
 def test_own_hidden_is_the_default_and_shows_a_kind_line_in_place_of_the_users_words() -> None:
     composed = _affirmation(NotificationPreview.OWN_HIDDEN, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}  # the app shows the words once it is open
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}  # kept in the record
     assert composed.title(Language.EN) == "A kind word for you"
     assert composed.body(Language.EN) == OWN_WORDS_WAITING[Language.EN]
     assert composed.body(Language.ES) == OWN_WORDS_WAITING[Language.ES]
@@ -89,7 +91,7 @@ def test_own_hidden_is_the_default_and_shows_a_kind_line_in_place_of_the_users_w
 def test_discreet_shows_neither_the_users_words_nor_what_the_reminder_is_about() -> None:
     composed = _affirmation(NotificationPreview.DISCREET, OWN)
 
-    assert composed.data == {"affirmation_id": "own-1"}
+    assert composed.data == {"affirmation_id": "own-1", "affirmation_source": "own"}
     for language in Language:
         assert composed.title(language) == DISCREET_TITLE[language]
         assert composed.body(language) == DISCREET_BODY[language]
@@ -214,3 +216,66 @@ def test_the_hour_is_read_in_the_reminders_zone_not_in_utc() -> None:
 def test_between_noon_and_five_only_practices_for_any_time(hour: int) -> None:
     suited = _suggestions([MORNING.replace(hour=hour) + timedelta(days=n) for n in range(8)])
     assert set(suited) == {SuitableTime.ANY}
+
+
+# --- check-ins and what has helped ---
+
+
+@pytest.mark.parametrize("preview", list(NotificationPreview))
+def test_a_check_in_says_the_same_gentle_line_in_every_mode_and_carries_no_content(
+    preview: NotificationPreview,
+) -> None:
+    composed = compose_reminder(
+        ReminderKind.CHECK_IN, own=OWN, engagement=Engagement(), preview=preview, local_time=MORNING
+    )
+
+    assert composed.data == {}
+    assert OWN_WORDS not in _everything_shown(composed)
+    if preview is NotificationPreview.DISCREET:
+        assert (composed.title(Language.EN), composed.body(Language.EN)) == (
+            DISCREET_TITLE[Language.EN],
+            DISCREET_BODY[Language.EN],
+        )
+    else:
+        assert composed.title(Language.EN) == "A moment to check in with yourself"
+        assert composed.body(Language.ES) == CHECK_IN_BODY[Language.ES]
+
+
+def test_a_practice_reminder_offers_what_has_helped_this_person_first_but_not_every_time() -> None:
+    helped = "safe-place-visualization"
+    sums = WeekRollup(
+        {practice_counter(helped, "d0"): 3, practice_counter(helped, "ss"): 6, practice_counter(helped, "sn"): 3}
+    )
+    afternoon = datetime(2027, 3, 15, 14, 0, tzinfo=NEW_YORK)
+    engagement = Engagement()
+    picks = []
+    for _ in range(9):
+        composed = compose_reminder(
+            ReminderKind.PRACTICE,
+            own=[],
+            engagement=engagement,
+            preview=NotificationPreview.FULL,
+            local_time=afternoon,
+            practice_sums=sums,
+        )
+        picks.append(composed.data["exercise_id"])
+        engagement = composed.engagement_after
+
+    assert picks[0] == helped
+    assert picks[8] == helped  # back as soon as it is no longer among the last 7 suggested
+    assert len(set(picks[:8])) == 8
+    assert not any(EXERCISES[pick].for_hard_moments or EXERCISES[pick].duration_minutes > 10 for pick in picks)
+
+
+def test_without_history_a_practice_reminder_takes_the_next_category_in_turn() -> None:
+    first = compose_reminder(
+        ReminderKind.PRACTICE, own=[], engagement=Engagement(), preview=NotificationPreview.FULL, local_time=MORNING
+    )
+    second = compose_reminder(
+        ReminderKind.PRACTICE,
+        own=[],
+        engagement=first.engagement_after,
+        preview=NotificationPreview.FULL,
+        local_time=MORNING,
+    )
+    assert EXERCISES[first.data["exercise_id"]].category != EXERCISES[second.data["exercise_id"]].category

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from selfkind.domain import rollups, sync
-from selfkind.domain.rollups import OTHER_PRACTICE, Contribution, practice_counter
+from selfkind.domain.rollups import ALL_TIME, OTHER_PRACTICE, Contribution, practice_counter
 from selfkind.domain.sync_push_parsing import record_changes
 from selfkind.models.exceptions import SyncConflictError
 from selfkind.models.sync import PushBody
@@ -85,7 +85,7 @@ def test_practices_outside_the_catalog_are_summed_as_other_so_a_week_stays_small
     created = [session(f"s{i}", f"custom-{i}", BASE_MS, 60, None, None) for i in range(30)]
     push(store, "ana", {"practice_sessions": {"created": created}})
 
-    (week,) = store.rollups["ana"].values()
+    (week,) = [week for start, week in store.rollups["ana"].items() if start != ALL_TIME]
     assert week.counters == {
         practice_counter(OTHER_PRACTICE, "d0"): 30,
         practice_counter(OTHER_PRACTICE, "ms"): 1_800_000,
@@ -119,7 +119,8 @@ def test_a_push_of_many_weeks_splits_so_no_transaction_exceeds_100_items() -> No
 
     assert max(store.transaction_sizes) <= 100
     assert rollups.normalized(store.rollups["ana"]) == recomputed(store, "ana")
-    assert len(store.rollups["ana"]) == 300
+    assert len(store.rollups["ana"]) == 300 + 1  # the weeks and the all-time sums
+    assert store.rollups["ana"][ALL_TIME].counters[practice_counter("box-breathing", "sn")] == 300
 
 
 def test_records_in_one_week_keep_the_push_in_as_few_transactions_as_before() -> None:
@@ -127,7 +128,7 @@ def test_records_in_one_week_keep_the_push_in_as_few_transactions_as_before() ->
     created = [session(f"s{i}", "box-breathing", BASE_MS + i * 1000, 60, 1, 2) for i in range(1000)]
     push(store, "ana", {"practice_sessions": {"created": created}})
 
-    assert store.commits == 11  # 98 records, one week and the head a transaction: ceil(1000 / 98)
+    assert store.commits == 11  # 97 records, their week, the all-time sums and the head: ceil(1000 / 97)
 
 
 # --- the proof ----------------------------------------------------------------------------------

@@ -3,9 +3,10 @@ lost to a crash, a timeout or an outage of any dependency."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +14,7 @@ from selfkind.domain.occurrence import DueOccurrence, decode_message, encode_mes
 from selfkind.domain.tick import MAX_SHARD_VALUES, ShardFailedError, shard_values, split_tick
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
-from selfkind.models.reminders import ShardWork
+from selfkind.models.reminders import Engagement, QuietHours, Settings, ShardWork
 from tests.fakes import Crash, device, reminder
 from tests.reminder_pipeline import Pipeline
 
@@ -513,3 +514,95 @@ def test_a_device_fcm_calls_gone_is_removed_softly_and_a_registration_restores_i
     pipeline.devices.put("ana", restored)
     assert sorted(pipeline.devices.items["ana"]) == ["d0", "d1"]
     assert pipeline.devices.removed["ana"] == {}
+
+
+# --- a poison occurrence fails alone ---
+
+PLUS_14 = timezone(timedelta(hours=14))
+
+
+def _poison_settings(pipeline: Pipeline, user: str) -> None:
+    # Quiet hours no API would accept (25:00): stored before a rule, or by hand
+    bad = QuietHours.model_construct(start="25:00", end="07:00")
+    pipeline.profiles.settings[user] = Settings.model_construct(**{**Settings().__dict__, "quiet_hours": bad})
+
+
+def _poison_zone(pipeline: Pipeline, user: str) -> None:
+    stored = pipeline.reminders.items[(user, "morning")]
+    pipeline.reminders.items[(user, "morning")] = stored.model_copy(update={"timezone": "Mars/Olympus"})
+
+
+def _poison_last_sent(pipeline: Pipeline, user: str) -> None:
+    # A naive instant where the sender compares aware ones (gentle pacing reads the last send)
+    pipeline.profiles.engagement[user] = Engagement(unopened_streak=5, last_sent={"morning": datetime(2027, 3, 13, 13)})
+
+
+def _poison_stored_document(pipeline: Pipeline, user: str) -> None:
+    # A stored settings document that no longer validates: the batch read of profiles raises for it
+    pipeline.profiles.documents[user] = '{"max_per_day": 3, "retired_setting": true}'
+
+
+@pytest.mark.parametrize("poison", [_poison_settings, _poison_zone, _poison_last_sent, _poison_stored_document])
+def test_one_poisoned_occurrence_among_500_in_a_batch_fails_alone_and_is_not_retried(
+    poison: Callable[[Pipeline, str], None],
+) -> None:
+    # Given 500 users due at 09:00, all in one sender batch (10 messages of 50), one of them with data
+    # the sender cannot handle
+    pipeline = Pipeline(shards=1)
+    users = [f"user{n:03d}" for n in range(500)]
+    for user in users:
+        pipeline.user(user, NINE)
+    pipeline.tick(NINE)
+    poison(pipeline, "user123")
+
+    # When the sender works the batch
+    messages = pipeline.queue.take_all()
+    assert len(messages) == 10
+    report, retried = pipeline.send(NINE + timedelta(seconds=20), messages)
+
+    # Then the 499 others are sent, the poisoned one is failed for bad data, and nothing comes back
+    assert pipeline.statuses(report) == {"sent": 499, "failed": 1}
+    [failed] = [o for outcomes in report.outcomes.values() for o in outcomes if o.status.value == "failed"]
+    assert failed.reason == "bad_data"
+    assert retried == []
+    _delivered_once(pipeline, [user for user in users if user != "user123"])
+
+
+def test_an_occurrence_the_queue_carries_unreadably_fails_alone() -> None:
+    # Given a message whose first occurrence has no offset (a hand-made redrive, say)
+    pipeline = Pipeline(shards=1)
+    for n in range(50):
+        pipeline.user(f"user{n:02d}", NINE)
+    pipeline.tick(NINE)
+    [(message_id, body)] = pipeline.queue.take_all()
+    document = json.loads(body)
+    document["occurrences"][0]["occurrence"] = "2027-03-15T13:00:00"
+
+    report, retried = pipeline.send(NINE + timedelta(seconds=20), [(message_id, json.dumps(document))])
+
+    assert pipeline.statuses(report) == {"sent": 49, "failed": 1}
+    assert retried == []
+
+
+@pytest.mark.parametrize(
+    ("paused_until", "statuses"),
+    [
+        (datetime(1, 1, 1, tzinfo=PLUS_14), {"sent": 30}),  # long over: not paused
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))), {"sent": 29, "skipped": 1}),
+    ],
+)
+def test_a_paused_until_stored_before_the_range_was_enforced_is_read_safely(
+    paused_until: datetime, statuses: dict[str, int]
+) -> None:
+    # Given the probe's case: one user's stored pause cannot even be converted to UTC, 29 others due too
+    pipeline = Pipeline(shards=1)
+    for n in range(30):
+        pipeline.user(f"user{n:02d}", NINE)
+    pipeline.profiles.settings["user07"] = Settings(paused_until=paused_until)
+    pipeline.tick(NINE)
+
+    report, retried = pipeline.send(NINE + timedelta(seconds=20))
+
+    # Then nobody's reminder is lost: the pause is read by the documented rule
+    assert pipeline.statuses(report) == statuses
+    assert retried == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -76,21 +77,39 @@ class UserPartitionedPersistence(DynamoDBPersistenceLayer):
                 raise
 
 
+@dataclass(frozen=True)
+class RequestFingerprint:
+    """What makes two requests with one Idempotency-Key the same request: the method, the path, the
+    query and the body. A retry sends exactly these again; anything else under the key is refused (422)."""
+
+    method: str
+    path: str
+    query: str  # as sent (rawQueryString): a client's retry repeats it byte for byte
+    body: str
+
+    def sha256(self) -> str:
+        parts = (self.method.upper(), self.path, self.query, self.body)
+        # Length-prefixed, so no two different requests join into the same bytes.
+        joined = "".join(f"{len(part)}:{part}" for part in parts)
+        return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def run_once(
     operation: Callable[[], dict[str, Any]],
     *,
     table_name: str,
     user_id: str,
     key: str,
-    body: str,
+    request: RequestFingerprint,
     expires_after_seconds: int,
     lambda_context: LambdaContext | None,
     client: DynamoDBClient | None = None,
 ) -> dict[str, Any]:
-    """The saved result when this user already sent this key with this body; 422 for another body."""
+    """The saved result when this user already sent this key with this very request (method, path,
+    query and body); 422 when the key comes with anything else."""
     config = IdempotencyConfig(
         event_key_jmespath="[user_id, key]",
-        payload_validation_jmespath="body_sha256",
+        payload_validation_jmespath="request_sha256",
         expires_after_seconds=expires_after_seconds,
     )
     if lambda_context is not None:
@@ -101,9 +120,8 @@ def run_once(
     def once(request: dict[str, str]) -> dict[str, Any]:
         return operation()
 
-    body_sha256 = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
     try:
-        result: dict[str, Any] = once(request={"user_id": user_id, "key": key, "body_sha256": body_sha256})
+        result: dict[str, Any] = once(request={"user_id": user_id, "key": key, "request_sha256": request.sha256()})
     except IdempotencyValidationError as error:
         raise IdempotencyKeyReusedError from error
     except IdempotencyAlreadyInProgressError as error:

@@ -57,7 +57,7 @@ _PROBLEM_DESCRIPTIONS: dict[HTTPStatus, str] = {
     "since (`type` ends in account-erased: pull again), or the same Idempotency-Key is still in progress",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Over a documented size or count limit",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not application/json",
-    HTTPStatus.UNPROCESSABLE_ENTITY: "The Idempotency-Key was already used with another body",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "The Idempotency-Key was already used with another request (query or body)",
     HTTPStatus.SERVICE_UNAVAILABLE: "Busy (storage contention, or the account is being erased): retry after "
     "Retry-After seconds",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Something went wrong on our side",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -20,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
+from selfkind.api.auth import current_user_id
 from selfkind.api.json_body import load_json_body
 from selfkind.api.problems import problem_response
 from selfkind.api.routes import allowed_methods, path_parameter_names
@@ -57,7 +60,17 @@ class _DecodedPathEvent(APIGatewayProxyEventV2):
         return unquote(super().path)
 
 
-class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+class _RequestChecks(OpenAPIRequestValidationMiddleware):
+    """The first middleware of every route (Powertools runs request validation before any other): the
+    caller's subject on a route that needs a token, then the request's validity."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        route = app.context.get("_route")
+        if route is not None and route.security:
+            current_user_id(cast(APIGatewayProxyEventV2, app.current_event))  # 401 before validation or handler
+        response: Response[Any] = super().handler(app, next_middleware)
+        return response
+
     def _get_body(self, app: EventHandlerInstance) -> dict[str, Any]:
         # Every body this API takes is JSON: anything else is a 415 before any parser sees it (Powertools
         # would parse forms and multipart, and a multipart type without a boundary raises).
@@ -70,10 +83,18 @@ class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
 class _Resolver(APIGatewayHttpResolver):
     def __init__(self) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=load_json_body)
-        self._request_validation_middleware = _JsonBodiesOnly()  # type: ignore[no-untyped-call]
+        self._request_validation_middleware = _RequestChecks()  # type: ignore[no-untyped-call]
 
     def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
         return _DecodedPathEvent(event, self._json_body_deserializer)
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}\Z") -> re.Pattern[str]:
+        # Powertools anchors routes with `$`, which also matches before a final newline: `/v1/reminders/rem%0A`
+        # would reach the handler as the id `rem`. `\Z` matches the whole path only; the path then routes to
+        # no handler, and the not-found handler names the id as having characters an id never has.
+        compiled: re.Pattern[str] = APIGatewayHttpResolver._compile_regex(rule, base_regex)
+        return compiled
 
 
 def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
@@ -163,7 +184,7 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
         return client_error(
             problem_response(
                 HTTPStatus.UNPROCESSABLE_ENTITY,
-                "This Idempotency-Key was already used with a different body.",
+                "This Idempotency-Key was already used with a different request (its query or body).",
                 problem_type="idempotency-key-reused",
             ),
             "idempotency-key-reused",

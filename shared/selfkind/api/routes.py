@@ -36,6 +36,7 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("DELETE", "/v1/reminders/{reminder_id}"),
         ("GET", "/v1/me/settings"),
         ("PUT", "/v1/me/settings"),
+        ("GET", "/v1/notifications/{notification_id}"),
         ("POST", "/v1/notifications/{notification_id}/opened"),
     }
 )
@@ -43,7 +44,8 @@ API_ROUTES: frozenset[tuple[str, str]] = frozenset(
 
 @cache
 def _compiled_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((method, re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$")) for method, path in API_ROUTES)
+    # Matched whole (fullmatch): `$` would also match before a final newline.
+    return tuple((method, re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", path))) for method, path in API_ROUTES)
 
 
 def path_parameter_names(method: str, path: str) -> list[str]:
@@ -57,4 +59,4 @@ def path_parameter_names(method: str, path: str) -> list[str]:
 
 def allowed_methods(path: str) -> list[str]:
     """The methods the API serves at this concrete path; empty when the path is unknown."""
-    return sorted({method for method, pattern in _compiled_routes() if pattern.match(path)})
+    return sorted({method for method, pattern in _compiled_routes() if pattern.fullmatch(path)})

@@ -18,11 +18,18 @@ def record_sk(table: str, record_id: str) -> str:
     return f"{SYNC_RECORD_PREFIX}{table}#{record_id}"
 
 
+ROLLUP_PREFIX = "ROLLUP#"
 ROLLUP_WEEK_PREFIX = "ROLLUP#WEEK#"
+ROLLUP_ALL_TIME_SK = "ROLLUP#ALL"
 
 
 def rollup_week_sk(week: date) -> str:
-    return f"{ROLLUP_WEEK_PREFIX}{week.isoformat()}"
+    """A week's rollup; date.min (selfkind.domain.rollups.ALL_TIME) is the all-time practice sums."""
+    return ROLLUP_ALL_TIME_SK if week == date.min else f"{ROLLUP_WEEK_PREFIX}{week.isoformat()}"
+
+
+def rollup_week_from_sk(sk: str) -> date:
+    return date.min if sk == ROLLUP_ALL_TIME_SK else date.fromisoformat(sk.removeprefix(ROLLUP_WEEK_PREFIX))
 
 
 DEVICE_PREFIX = "DEVICE#"

@@ -214,6 +214,15 @@ class NotificationRepository(Repository):
             raise
         return True
 
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        """Read strongly consistently: the app asks as soon as the push arrives."""
+        response = self.client.get_item(
+            TableName=self._table_name, Key=self._key(user_id, notification_sk(notification_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        # Without its record: what a status write leaves after an erasure deleted the notification (see list).
+        return _record(item) if item and "doc" in item else None
+
     def list(self, user_id: str) -> list[NotificationRecord]:
         # An item without its record is what an unconditional status write leaves when it lands after an
         # erasure deleted the notification: no notification of the user's, so not shown.

@@ -4,6 +4,7 @@ Items (pk = USER#<sub>):
   ROLLUP#WEEK#<monday>   entries, mood_sum, mood_n,               sums, changed by ADD in the push's own
                          x:<practice>:d0..d6|ms|ss|sn (N),         transaction (sync_repository.commit)
                          c:<check-in id> (S "<taken_at>:<answers>") one attribute per check-in, SET/REMOVE
+  ROLLUP#ALL             x:<practice>:d0..d6|ms|ss|sn (N)          the practice sums of all time (reminders)
 
 The user's zone lives on the sync head (`tz_set` chosen in the settings, `tz_device` the zone of the
 first device registered), which every push reads anyway: rolling up costs a push no extra read.
@@ -16,8 +17,8 @@ from datetime import date
 from typing import Any
 
 from selfkind.data.base import Repository, dynamodb_errors
-from selfkind.data.keys import ROLLUP_WEEK_PREFIX, SYNC_HEAD_SK, rollup_week_sk, user_pk
-from selfkind.domain.rollups import Rollups, WeekChange, WeekRollup
+from selfkind.data.keys import ROLLUP_PREFIX, SYNC_HEAD_SK, rollup_week_from_sk, rollup_week_sk, user_pk
+from selfkind.domain.rollups import ALL_TIME, Rollups, WeekChange, WeekRollup
 
 _CHECK_IN = "c:"
 _NOT_SUMS = frozenset({"pk", "sk"})
@@ -85,15 +86,23 @@ class RollupRepository(Repository):
             items = self._batch_get_items(keys)
         head = next((item for item in items if item["sk"]["S"] == SYNC_HEAD_SK), None)
         rollups = {
-            date.fromisoformat(item["sk"]["S"].removeprefix(ROLLUP_WEEK_PREFIX)): week_from_item(item)
+            rollup_week_from_sk(item["sk"]["S"]): week_from_item(item)
             for item in items
-            if item["sk"]["S"].startswith(ROLLUP_WEEK_PREFIX)
+            if item["sk"]["S"].startswith(ROLLUP_PREFIX)
         }
         return zone_from_head_item(head), rollups
 
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]:
+        """Each user's all-time practice sums, in as few requests as DynamoDB allows (practice reminders)."""
+        keys = [{"pk": {"S": user_pk(user_id)}, "sk": {"S": rollup_week_sk(ALL_TIME)}} for user_id in user_ids]
+        with dynamodb_errors("batch_get_item"):
+            items = self._batch_get_items(keys)
+        found = {item["pk"]["S"]: week_from_item(item) for item in items}
+        return {user_id: found.get(user_pk(user_id), WeekRollup()) for user_id in user_ids}
+
     def read_all(self, user_id: str) -> Rollups:
-        """Every week's rollup of the user (the proofs compare it with a rebuild)."""
+        """Every rollup item of the user (the proofs compare them with a rebuild)."""
         return {
-            date.fromisoformat(item["sk"]["S"].removeprefix(ROLLUP_WEEK_PREFIX)): week_from_item(item)
-            for item in self._items_with_prefix(user_id, ROLLUP_WEEK_PREFIX)
+            rollup_week_from_sk(item["sk"]["S"]): week_from_item(item)
+            for item in self._items_with_prefix(user_id, ROLLUP_PREFIX)
         }

@@ -139,6 +139,12 @@ class SyncRepository(Repository):
                 records[(record.table, record.record_id)] = record
         return _head_from_item(head_item), records
 
+    def read_record(self, user_id: str, table: str, record_id: str) -> StoredRecord | None:
+        """One record as it is now (a tombstone has no data); None when there is none since the last erasure."""
+        head, records = self.read_for_push(user_id, [(table, record_id)])
+        record = records.get((table, record_id))
+        return record if record is not None and record.seq > head.epoch.erased_seq else None
+
     def commit(
         self,
         user_id: str,

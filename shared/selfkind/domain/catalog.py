@@ -84,3 +84,21 @@ def list_affirmations(theme: Theme | None, language: Language) -> AffirmationLis
             if theme is None or theme in item.themes
         ]
     )
+
+
+@cache
+def _affirmations_by_id() -> dict[str, AffirmationContent]:
+    return {item.id: item for item in load_catalog_content().affirmations}
+
+
+def find_affirmation(affirmation_id: str, language: Language) -> Affirmation | None:
+    """A catalog affirmation by id (hard-moment ones too), or None."""
+    content = _affirmations_by_id().get(affirmation_id)
+    return _localize_affirmation(content, language) if content else None
+
+
+def find_exercise(exercise_id: str, language: Language) -> Exercise | None:
+    try:
+        return get_exercise(exercise_id, language)
+    except NotFoundError:
+        return None

@@ -5,7 +5,10 @@ Nothing is claimed before the push service's credentials are loaded, and nothing
   redelivery takes it over and sends (same notification id, same collapse key);
 - any failure while pushing one message leaves that message retryable;
 - a message is reported for redelivery while any of its occurrences still needs sending; an occurrence
-  older than its window is never sent, only counted as expired.
+  older than its window is never sent, only counted as expired;
+- each occurrence is decided, composed and addressed inside its own error boundary: one whose data the
+  sender cannot handle (BAD_DATA_ERRORS) is reported failed, reason `bad_data`, for its own message only,
+  and the rest of the batch goes on.
 A duplicate can only come from a crash between FCM accepting a push and the record of it: the device
 then shows one, as both carry the same collapse key.
 """
@@ -15,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from selfkind.domain.occurrence import DueOccurrence, MalformedMessageError, decode_message
 from selfkind.domain.ports import (
@@ -49,7 +52,8 @@ from selfkind.domain.reminder_content import (
     compose_reminder,
     device_language,
 )
-from selfkind.domain.reminders import pacing_for
+from selfkind.domain.reminders import pacing_for, pause_ends_at
+from selfkind.domain.rollups import WeekRollup
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
@@ -67,6 +71,20 @@ from selfkind.models.reminders import (
 from selfkind.models.sync import StoredRecord
 
 _LOAD_CONCURRENCY = 16
+
+# What data the sender cannot handle raises while one occurrence is decided, composed or addressed: an
+# instant beyond datetime's range once converted (OverflowError), a value no rule allows, such as a clock
+# time of 25:00 or a stored document that no longer validates (ValueError, pydantic's ValidationError
+# among them), a time zone the zone database does not know (ZoneInfoNotFoundError) and a naive instant
+# met where aware ones are compared (TypeError). Nothing broader: any other error is a fault of ours or of
+# a dependency, and fails the invocation as before.
+#
+# Such an occurrence is reported FAILED (reason `bad_data`), not RETRY: the same data fails the same way
+# on every redelivery, so a retry could only keep its whole message (up to 49 other occurrences, sent
+# already) coming back until it reached the dead-letter queue. It is counted (RemindersFailed, reason
+# bad_data) and logged by type, never by value; the reminder itself has moved on at the tick, so its next
+# occurrence is tried afresh.
+BAD_DATA_ERRORS: tuple[type[Exception], ...] = (OverflowError, ValueError, ZoneInfoNotFoundError, TypeError)
 
 
 class Skip(StrEnum):
@@ -88,17 +106,31 @@ class Status(StrEnum):
     EXPIRED = "expired"  # older than its window: never sent
 
 
+BAD_DATA = "bad_data"
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: Status
     reason: str | None = None
     devices_removed: int = 0
+    error: str | None = None  # for bad data: the exception's type (never its message, which may quote data)
+
+
+def _bad_data(error: Exception) -> Outcome:
+    return Outcome(Status.FAILED, BAD_DATA, error=type(error).__name__)
 
 
 class SyncedRecords(Protocol):
     """The part of the sync store the sender reads: a user's own affirmations."""
 
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
+
+
+class PracticeSums(Protocol):
+    """The insights rollups the sender reads: each user's all-time practice sums (what has helped them)."""
+
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]: ...
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,7 @@ class Stores:
     profile: ProfileStore
     notifications: NotificationStore
     sync: SyncedRecords
+    rollups: PracticeSums
 
 
 @dataclass
@@ -139,6 +172,19 @@ class _Candidate:
     request: ClaimRequest
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A candidate with what it will say and to which devices, ready to be claimed."""
+
+    candidate: _Candidate
+    request: ClaimRequest  # with the content ids chosen
+    pushes: list[Push]
+
+    @property
+    def notification_id(self) -> str:
+        return self.request.record.notification_id
+
+
 def deliver_batch(
     stores: Stores, gateway: PushGateway, messages: Sequence[tuple[str, str]], now: datetime, lease: Lease
 ) -> BatchReport:
@@ -156,8 +202,16 @@ def deliver_batch(
     except DependencyError as error:
         _retry_all(live, report, error.dependency)
         return report
-    candidates = [candidate for item in live if (candidate := _decide(item, loaded, now, report))]
-    _claim_send_record(stores, gateway, candidates, loaded, now, lease, report)
+    candidates = []
+    for item in live:
+        try:
+            candidate = _decide(item, loaded, now, report)
+        except BAD_DATA_ERRORS as error:
+            report.add(item.message_id, _bad_data(error))
+            continue
+        if candidate is not None:
+            candidates.append(candidate)
+    _claim_send_record(stores, gateway, _prepare(candidates, loaded, report), loaded, now, lease, report)
     return report
 
 
@@ -171,12 +225,17 @@ def _decode(messages: Sequence[tuple[str, str]], now: datetime, report: BatchRep
             report.add(message_id, Outcome(Status.RETRY, "malformed"))  # to the dead-letter queue, kept
             continue
         for due in occurrences:
-            if due.expired(now):
+            try:
+                expired, notification_id = due.expired(now), due.notification_id
+            except BAD_DATA_ERRORS as error:  # e.g. an occurrence without its offset
+                report.add(message_id, _bad_data(error))
+                continue
+            if expired:
                 report.add(message_id, Outcome(Status.EXPIRED))
-            elif due.notification_id in seen:  # two copies in one batch: one attempt is enough
+            elif notification_id in seen:  # two copies in one batch: one attempt is enough
                 report.add(message_id, Outcome(Status.SKIPPED, Skip.DUPLICATE))
             else:
-                seen.add(due.notification_id)
+                seen.add(notification_id)
                 live.append(_Due(message_id, due))
     return live
 
@@ -194,45 +253,95 @@ class _Loaded:
     records: dict[tuple[str, str], NotificationState]
     devices: dict[str, list[StoredDevice]]
     own_affirmations: dict[str, list[OwnAffirmation]]
+    practice_sums: dict[str, WeekRollup] = field(default_factory=dict)
     engagement: dict[str, Engagement] = field(default_factory=dict)  # as it evolves through the batch
+    unreadable: dict[str, str] = field(default_factory=dict)  # user -> the error their stored data raised
 
 
 def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
     users = sorted({item.due.user_id for item in live})
     # The epochs first: an erasure that begins after this read cancels every write decided on what follows.
     epochs = stores.epochs.get_many(users)
-    reminders = stores.reminders.get_many(sorted({(i.due.user_id, i.due.reminder_id) for i in live}))
+    unreadable: dict[str, str] = {}
+    reminder_keys = sorted({(i.due.user_id, i.due.reminder_id) for i in live})
+    reminders = _each_readable(stores.reminders.get_many, reminder_keys, lambda key: key[0], unreadable)
     affirmation_users = sorted(
         {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.AFFIRMATION}
     )
+    practice_users = sorted(
+        {user for (user, _), reminder in reminders.items() if reminder.kind is ReminderKind.PRACTICE}
+    )
+
+    def devices_of(user: str) -> list[StoredDevice]:
+        try:
+            return stores.devices.list(user, now)
+        except BAD_DATA_ERRORS as error:
+            unreadable[user] = type(error).__name__
+            return []
+
     with ThreadPoolExecutor(_LOAD_CONCURRENCY, thread_name_prefix="load") as pool:
-        devices = pool.map(lambda user: stores.devices.list(user, now), users)
+        devices = pool.map(devices_of, users)
         own = pool.map(lambda user: _own_affirmations(stores.sync, user, epochs[user]), affirmation_users)
         loaded = _Loaded(
             epochs=epochs,
             reminders=reminders,
-            profiles=stores.profile.get_many(users),
+            profiles=_each_readable(stores.profile.get_many, users, lambda user: user, unreadable),
             records=stores.notifications.get_many(sorted({(i.due.user_id, i.due.notification_id) for i in live})),
             devices=dict(zip(users, devices, strict=True)),
             own_affirmations=dict(zip(affirmation_users, own, strict=True)),
+            practice_sums=_each_readable(stores.rollups.read_all_time, practice_users, lambda user: user, unreadable)
+            if practice_users
+            else {},
         )
+    loaded.unreadable = unreadable
     loaded.engagement = {user: profile.engagement for user, profile in loaded.profiles.items()}
     return loaded
+
+
+def _each_readable[K, V](
+    read_many: Callable[[Sequence[K]], dict[K, V]],
+    keys: Sequence[K],
+    user_of: Callable[[K], str],
+    unreadable: dict[str, str],
+) -> dict[K, V]:
+    """read_many(keys) in one go; when a stored item among them cannot be read (a document that no longer
+    validates, say), key by key: the users whose data cannot be read go into `unreadable` (with the error's
+    type), and only their occurrences fail."""
+    try:
+        return read_many(keys)
+    except BAD_DATA_ERRORS:
+        found: dict[K, V] = {}
+        for key in keys:
+            try:
+                found |= read_many([key])
+            except BAD_DATA_ERRORS as error:
+                unreadable[user_of(key)] = type(error).__name__
+        return found
 
 
 def _own_affirmations(sync: SyncedRecords, user_id: str, epoch: ErasureEpoch) -> list[OwnAffirmation]:
     own = []
     for record in sync.records_of_table(user_id, "affirmations", after_seq=epoch.erased_seq):
-        if record.data is not None:
+        if record.data is None:
+            continue
+        try:
             columns = json.loads(record.data)
-            if columns.get("is_active"):
-                own.append(OwnAffirmation(affirmation_id=record.record_id, text=columns["text"]))
+        except ValueError:  # one unreadable record never holds up the batch: it is left out
+            continue
+        if not isinstance(columns, dict):
+            continue
+        text = columns.get("text")
+        if columns.get("is_active") and isinstance(text, str) and text:
+            own.append(OwnAffirmation(affirmation_id=record.record_id, text=text))
     return own
 
 
 def _decide(item: _Due, loaded: _Loaded, now: datetime, report: BatchReport) -> _Candidate | None:
     """The occurrence's candidate for claiming, or None with its outcome reported."""
     due = item.due
+    if due.user_id in loaded.unreadable:
+        report.add(item.message_id, Outcome(Status.FAILED, BAD_DATA, error=loaded.unreadable[due.user_id]))
+        return None
     reminder = loaded.reminders.get((due.user_id, due.reminder_id))
     skip = _skip_reason(due, reminder, loaded, now)
     previous = loaded.records.get((due.user_id, due.notification_id))
@@ -268,7 +377,9 @@ def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _L
         return Skip.DISABLED
     profile = loaded.profiles[due.user_id]
     settings = profile.settings
-    if settings.paused_until and due.occurrence < settings.paused_until.astimezone(UTC):
+    # A pause stored before its range was enforced is read by pause_ends_at's documented rule, never a crash.
+    pause_ends = pause_ends_at(settings.paused_until, now)
+    if pause_ends is not None and due.occurrence < pause_ends:
         return Skip.PAUSED
     quiet = settings.quiet_hours
     zone = ZoneInfo(reminder.timezone)
@@ -283,7 +394,8 @@ def _skip_reason(due: DueOccurrence, reminder: StoredReminder | None, loaded: _L
 
 def _paced_out(pacing: Pacing, reminder: StoredReminder, engagement: Engagement, occurrence: datetime) -> bool:
     last = engagement.last_sent.get(reminder.reminder_id, reminder.last_sent_at)
-    if pacing is Pacing.NORMAL or last is None:
+    # A check-in comes every 4 weeks, already the gentlest cadence there is: pacing never thins it further.
+    if pacing is Pacing.NORMAL or last is None or reminder.kind is ReminderKind.CHECK_IN:
         return False
     if pacing is Pacing.WEEKLY:
         return occurrence - last < timedelta(days=7)
@@ -296,46 +408,67 @@ def _content_ids(previous: NotificationState | None) -> dict[str, str | None]:
     """A resumed attempt says what the first said, so every device of the occurrence reads the same."""
     if previous is None:
         return {}
-    return {"affirmation_id": previous.record.affirmation_id, "exercise_id": previous.record.exercise_id}
+    return {
+        "affirmation_id": previous.record.affirmation_id,
+        "affirmation_source": previous.record.affirmation_source,
+        "exercise_id": previous.record.exercise_id,
+    }
+
+
+def _prepare(candidates: list[_Candidate], loaded: _Loaded, report: BatchReport) -> list[_Prepared]:
+    """What each candidate says and to which devices, each inside its own error boundary: all of it is
+    decided before anything is claimed, so bad data never leaves a claim behind."""
+    prepared = []
+    for candidate in candidates:
+        try:
+            message = _compose(candidate, loaded)
+            pushes = _pushes(candidate, message)
+        except BAD_DATA_ERRORS as error:
+            report.add(candidate.item.message_id, _bad_data(error))
+            continue
+        prepared.append(_Prepared(candidate, _with_content(candidate.request, message.data), pushes))
+    return prepared
 
 
 def _claim_send_record(
     stores: Stores,
     gateway: PushGateway,
-    candidates: list[_Candidate],
+    prepared: list[_Prepared],
     loaded: _Loaded,
     now: datetime,
     lease: Lease,
     report: BatchReport,
 ) -> None:
-    if not candidates:
+    if not prepared:
         return
-    messages = {c.request.record.notification_id: _compose(c, loaded) for c in candidates}
-    requests = [_with_content(c.request, messages[c.request.record.notification_id].data) for c in candidates]
     try:
-        claims = stores.notifications.claim_many(requests, lease, now)
+        claims = stores.notifications.claim_many([p.request for p in prepared], lease, now)
     except DependencyError as error:
         # Claims that did commit expire with the lease; the redelivery takes them over.
-        _retry_all([c.item for c in candidates], report, error.dependency)
+        _retry_all([p.candidate.item for p in prepared], report, error.dependency)
         return
-    claimed = [c for c in candidates if claims[c.request.record.notification_id] in (Claim.CLAIMED, Claim.RESUMED)]
-    for candidate in candidates:
-        claim = claims[candidate.request.record.notification_id]
+    claimed = [p for p in prepared if claims[p.notification_id] in (Claim.CLAIMED, Claim.RESUMED)]
+    for each in prepared:
+        claim = claims[each.notification_id]
         if claim is Claim.DAILY_CAP:
-            report.add(candidate.item.message_id, Outcome(Status.SKIPPED, Skip.DAILY_CAP))
+            report.add(each.candidate.item.message_id, Outcome(Status.SKIPPED, Skip.DAILY_CAP))
         elif claim is Claim.ERASED:
-            report.add(candidate.item.message_id, Outcome(Status.SKIPPED, Skip.ERASED))
+            report.add(each.candidate.item.message_id, Outcome(Status.SKIPPED, Skip.ERASED))
         elif claim is Claim.BUSY:
-            report.add(candidate.item.message_id, Outcome(Status.RETRY, "busy"))
-    pushes = {c.request.record.notification_id: _pushes(c, messages[c.request.record.notification_id]) for c in claimed}
+            report.add(each.candidate.item.message_id, Outcome(Status.RETRY, "busy"))
+    pushes = {p.notification_id: p.pushes for p in claimed}
     results = gateway.send_all([push for mine in pushes.values() for push in mine])
     report.pushes.update(result.outcome.value for result in results.values())
-    _record(stores, claimed, claims, pushes, results, loaded, now, lease, report)
+    _record(stores, [p.candidate for p in claimed], claims, pushes, results, loaded, now, lease, report)
 
 
 def _with_content(request: ClaimRequest, data: Mapping[str, str]) -> ClaimRequest:
     record = request.record.model_copy(
-        update={"affirmation_id": data.get("affirmation_id"), "exercise_id": data.get("exercise_id")}
+        update={
+            "affirmation_id": data.get("affirmation_id"),
+            "affirmation_source": data.get("affirmation_source"),
+            "exercise_id": data.get("exercise_id"),
+        }
     )
     return ClaimRequest(
         request.user_id, record, request.previous, request.local_day, request.max_per_day, request.epoch
@@ -354,6 +487,7 @@ def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
         preview=loaded.profiles[user].settings.notification_preview,
         local_time=due.occurrence.astimezone(ZoneInfo(reminder.timezone)),
         same_as=ContentIds(previous.affirmation_id, previous.exercise_id) if previous else None,
+        practice_sums=loaded.practice_sums.get(user),
     )
     loaded.engagement[user] = composed.engagement_after
     return composed
@@ -362,7 +496,9 @@ def _compose(candidate: _Candidate, loaded: _Loaded) -> ComposedReminder:
 def _pushes(candidate: _Candidate, message: ComposedReminder) -> list[Push]:
     nid = candidate.request.record.notification_id
     kind = candidate.reminder.kind.value
-    data = {"type": kind, "notification_id": nid, "reminder_id": candidate.reminder.reminder_id, **message.data}
+    # The notification id alone: no content id (catalog ids are slugs of their words), no reminder id (the
+    # client names it), no kind. The app reads what it held through GET /v1/notifications/{id}.
+    data = {"notification_id": nid}
     already = set(candidate.previous.record.delivered) if candidate.previous else set()
     pushes = []
     for device in candidate.targets:
@@ -433,8 +569,13 @@ def _record(
 def _sent_engagement(loaded: _Loaded, candidate: _Candidate) -> Engagement:
     user = candidate.item.due.user_id
     engagement = loaded.engagement[user]
-    last_sent = {**engagement.last_sent, candidate.reminder.reminder_id: candidate.item.due.occurrence}
-    newest = dict(sorted(last_sent.items(), key=lambda entry: entry[1])[-_LAST_SENT_KEPT:])
+    this_one = {candidate.reminder.reminder_id: candidate.item.due.occurrence}
+    try:
+        newest = dict(
+            sorted({**engagement.last_sent, **this_one}.items(), key=lambda entry: entry[1])[-_LAST_SENT_KEPT:]
+        )
+    except BAD_DATA_ERRORS:  # last-send times that cannot be compared (a naive one): this send starts them afresh
+        newest = this_one
     loaded.engagement[user] = engagement.model_copy(update={"last_sent": newest})
     return loaded.engagement[user]
 

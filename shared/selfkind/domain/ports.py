@@ -198,6 +198,9 @@ class NotificationStore(Protocol):
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool: ...
     def list(self, user_id: str) -> list[NotificationRecord]: ...
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        """The user's notification with this id; None when the user has none (another user's included)."""
+        ...
 
 
 @dataclass(frozen=True)

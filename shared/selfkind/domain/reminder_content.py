@@ -3,8 +3,10 @@
 The sender calls one function, `compose_reminder`; every content decision lives here, pure.
 
 Privacy: journal text never reaches a push. A user's own affirmation is the only user writing a push
-may carry, and only in the body, and only when their `notification_preview` is `full`. In every
-mode `data` carries content ids, never text, so the app shows the words once it is open.
+may carry, and only in the body, and only when their `notification_preview` is `full`. In every mode
+the push's `data` carries the notification id alone: catalog ids are slugs of their words, so no
+content id travels through FCM and APNs. `ComposedReminder.data` holds the content ids chosen, which
+the notification's record keeps; the app reads the content through `GET /v1/notifications/{id}`.
 """
 
 from __future__ import annotations
@@ -16,20 +18,28 @@ from functools import cache
 from math import gcd
 
 from selfkind.content import load_catalog_content
-from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent, Language, SuitableTime
+from selfkind.domain import suggestions
+from selfkind.domain.rollups import WeekRollup
+from selfkind.domain.time_of_day import suitable_times_at
+from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent, Language
 from selfkind.models.reminders import Engagement, NotificationPreview, ReminderKind
 
 RECENT_WINDOW = 7  # no affirmation repeats within the last 7 when at least 8 are available
 MAX_PRACTICE_MINUTES = 10
 CATEGORY_ROTATION = tuple(Category)
-MORNING_STARTS, MORNING_ENDS = time(5, 0), time(12, 0)  # 05:00-11:59: morning or any
-EVENING_STARTS, EVENING_ENDS = time(17, 0), time(5, 0)  # 17:00-04:59: evening or any
 
 TITLES = {
     (ReminderKind.AFFIRMATION, Language.EN): "A kind word for you",
     (ReminderKind.AFFIRMATION, Language.ES): "Unas palabras amables para ti",
     (ReminderKind.PRACTICE, Language.EN): "A moment for yourself, if you'd like",
     (ReminderKind.PRACTICE, Language.ES): "Un momento para ti, si quieres",
+    (ReminderKind.CHECK_IN, Language.EN): "A moment to check in with yourself",
+    (ReminderKind.CHECK_IN, Language.ES): "Un momento para mirar cómo estás",
+}
+# A check-in's push is the same gentle line whatever the preview: it carries no content to hide.
+CHECK_IN_BODY = {
+    Language.EN: "If you'd like, a few questions on how you've been treating yourself lately.",
+    Language.ES: "Si quieres, unas preguntas sobre cómo te has tratado últimamente.",
 }
 PRACTICE_BODY = {
     Language.EN: "{title} ({minutes} min), whenever suits you.",
@@ -76,7 +86,7 @@ class ComposedReminder:
 
     kind: ReminderKind
     preview: NotificationPreview
-    data: dict[str, str]  # the content's id only: affirmation_id or exercise_id (FCM data values are strings)
+    data: dict[str, str]  # the content chosen, kept in the notification's record, never pushed: its id and source
     engagement_after: Engagement
     _body: Callable[[Language], str] = field(repr=False)
 
@@ -97,21 +107,26 @@ def compose_reminder(
     preview: NotificationPreview,
     local_time: datetime,
     same_as: ContentIds | None = None,
+    practice_sums: WeekRollup | None = None,
 ) -> ComposedReminder:
     """The reminder to send at `local_time` (the reminder's wall-clock time in its own zone).
 
-    `own` is read only for affirmation reminders; hard-moment content is never chosen here. `same_as`:
-    the content an earlier attempt at this occurrence chose, said again (and not counted again) so
-    every device reads the same; a fresh choice when it is gone.
+    `own` is read only for affirmation reminders, `practice_sums` (the person's all-time practice sums)
+    only for practice reminders; hard-moment content is never chosen here. `same_as`: the content an
+    earlier attempt at this occurrence chose, said again (and not counted again) so every device reads
+    the same; a fresh choice when it is gone.
     """
     body: Callable[[Language], str]
-    if kind is ReminderKind.AFFIRMATION:
+    if kind is ReminderKind.CHECK_IN:
+        data: dict[str, str] = {}
+        body = DISCREET_BODY.__getitem__ if preview is NotificationPreview.DISCREET else CHECK_IN_BODY.__getitem__
+    elif kind is ReminderKind.AFFIRMATION:
         earlier = same_as.affirmation_id if same_as else None
         choice = affirmation_by_id(own, earlier) if earlier else None
         if choice is None:
             choice = choose_affirmation(own, engagement)
             engagement = remember_affirmation(engagement, choice)
-        data = {"affirmation_id": choice.affirmation_id}
+        data = {"affirmation_id": choice.affirmation_id, "affirmation_source": choice.source}
         if preview is NotificationPreview.DISCREET:
             body = DISCREET_BODY.__getitem__
         elif choice.source == "own" and preview is not NotificationPreview.FULL:
@@ -122,7 +137,7 @@ def compose_reminder(
         earlier = same_as.exercise_id if same_as else None
         exercise = exercise_by_id(earlier) if earlier else None
         if exercise is None:
-            exercise = choose_exercise(engagement, local_time.time())
+            exercise = choose_exercise(engagement, local_time.time(), practice_sums)
             engagement = remember_exercise(engagement, exercise)
         data = {"exercise_id": exercise.id}
         body = DISCREET_BODY.__getitem__ if preview is NotificationPreview.DISCREET else _practice_body(exercise)
@@ -185,15 +200,6 @@ def choose_affirmation(own: list[OwnAffirmation], engagement: Engagement) -> Aff
     return AffirmationChoice(catalog_ids[start], "catalog", None)
 
 
-def suitable_times_at(local: time) -> frozenset[SuitableTime]:
-    """05:00-11:59 morning or any; 17:00-04:59 evening or any; otherwise any."""
-    if MORNING_STARTS <= local < MORNING_ENDS:
-        return frozenset({SuitableTime.MORNING, SuitableTime.ANY})
-    if local >= EVENING_STARTS or local < EVENING_ENDS:
-        return frozenset({SuitableTime.EVENING, SuitableTime.ANY})
-    return frozenset({SuitableTime.ANY})
-
-
 def suggestable_exercises(local: time) -> list[ExerciseContent]:
     """Short enough to suggest, right for the hour, and not a one-minute form meant for a hard moment."""
     fits = suitable_times_at(local)
@@ -204,17 +210,21 @@ def suggestable_exercises(local: time) -> list[ExerciseContent]:
     ]
 
 
-def choose_exercise(engagement: Engagement, local: time) -> ExerciseContent:
-    """A practice that fits the hour, from the next category in turn, not one suggested lately."""
+def choose_exercise(engagement: Engagement, local: time, practice_sums: WeekRollup | None = None) -> ExerciseContent:
+    """The ranking of GET /v1/suggestions (selfkind.domain.suggestions), for a reminder: 10 minutes or less,
+    right for the hour, never content for hard moments. What has helped this person (their all-time
+    practice sums) rises, practices suggested lately sink, and the next category in turn breaks ties."""
     short = suggestable_exercises(local)
+    if not short:
+        raise LookupError("the catalog has no practice of 10 minutes or less for this hour")
     last = Category(engagement.last_category) if engagement.last_category else CATEGORY_ROTATION[-1]
-    for step in range(1, len(CATEGORY_ROTATION) + 1):
-        category = CATEGORY_ROTATION[(CATEGORY_ROTATION.index(last) + step) % len(CATEGORY_ROTATION)]
-        candidates = [item for item in short if item.category is category]
-        if candidates:
-            fresh = [item for item in candidates if item.id not in engagement.recent_exercises] or candidates
-            return fresh[0]
-    raise LookupError("the catalog has no practice of 10 minutes or less for this hour")
+    history = suggestions.history_for_reminder(
+        practice_sums,
+        recent=engagement.recent_exercises,
+        next_category=CATEGORY_ROTATION[(CATEGORY_ROTATION.index(last) + 1) % len(CATEGORY_ROTATION)],
+    )
+    moment = suggestions.Moment(local, minutes=MAX_PRACTICE_MINUTES, scheduled=True)
+    return suggestions.rank(short, moment, history)[0].exercise
 
 
 def _practice_body(exercise: ExerciseContent) -> Callable[[Language], str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,10 @@ from selfkind.models.reminders import (
 EVERY_OTHER_DAY_AFTER = 3  # unopened notifications in a row
 WEEKLY_AFTER = 7
 _REGISTRATION_ATTEMPTS = 5
+# Every instant a user sends that the reminder pipeline reads (today `paused_until`) lies in
+# [now - INSTANT_EARLIEST_BEHIND, now + INSTANT_LATEST_AHEAD] when it is saved.
+INSTANT_EARLIEST_BEHIND = timedelta(days=1)
+INSTANT_LATEST_AHEAD = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -165,11 +169,57 @@ def remove_reminder(reminders: ReminderStore, user_id: str, reminder_id: str) ->
     reminders.delete(user_id, reminder_id)
 
 
-def get_settings(profile: ProfileStore, user_id: str) -> Settings:
-    return profile.get_settings(user_id)
+def user_instant(value: datetime, now: datetime, *, field: str) -> datetime:
+    """A user-supplied instant the reminder pipeline reads, in UTC; a 400 naming `field` (never its value)
+    unless it lies from now minus one day to now plus 365 days. Checked here, against the caller's clock,
+    not in the model: the range moves with now."""
+    earliest, latest = now - INSTANT_EARLIEST_BEHIND, now + INSTANT_LATEST_AHEAD
+    problem = InvalidInputError.single(
+        "body", field, "must be an instant from one day ago to 365 days ahead, with its offset"
+    )
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00: before the first instant a datetime holds in UTC
+        raise problem from None
+    if not earliest <= instant <= latest:
+        raise problem
+    return instant
 
 
-def put_settings(profile: ProfileStore, user_id: str, settings: Settings) -> Settings:
+def pause_ends_at(paused_until: datetime | None, now: datetime) -> datetime | None:
+    """When a stored pause ends, read safely whatever was stored (values saved before the range was
+    enforced included). The rule, the same for the sender and for GET /v1/me/settings:
+    - one more than a day before now, or too early to convert to UTC at all, is a pause that is over:
+      None (not paused);
+    - one beyond now + 365 days, or too late to convert to UTC at all, is still a pause: it ends at
+      now + 365 days (read again each time, so it lasts until the user changes it);
+    - anything else ends when it says, in UTC.
+    """
+    if paused_until is None:
+        return None
+    latest = now + INSTANT_LATEST_AHEAD
+    try:
+        ends = paused_until.astimezone(UTC)
+    except OverflowError:  # out of datetime's range in UTC: year 1 or year 9999 with its offset
+        return latest if paused_until.year > now.year else None
+    if ends < now - INSTANT_EARLIEST_BEHIND:
+        return None
+    return min(ends, latest)
+
+
+def get_settings(profile: ProfileStore, user_id: str, now: datetime) -> Settings:
+    """The settings as they act now: a stored pause is shown by pause_ends_at's rule, so what is read can
+    always be saved again."""
+    settings = profile.get_settings(user_id)
+    if settings.paused_until is None:
+        return settings
+    return settings.model_copy(update={"paused_until": pause_ends_at(settings.paused_until, now)})
+
+
+def put_settings(profile: ProfileStore, user_id: str, settings: Settings, now: datetime) -> Settings:
+    if settings.paused_until is not None:
+        paused_until = user_instant(settings.paused_until, now, field="paused_until")
+        settings = settings.model_copy(update={"paused_until": paused_until})
     profile.put_settings(user_id, settings)
     return settings
 

@@ -7,6 +7,9 @@ Each synced record contributes to one week, the Monday-based week of its own tim
   check_ins (taken_at)            the check-in itself (its time and answers), under its record id
   affirmations                    nothing
 
+Practice sums also go to one all-time item (`ALL_TIME`), which practice reminders read to learn what
+helps a person without reading their weeks.
+
 A push moves each record's contribution from its stored version to its new one inside the push's own
 transaction (sums by ADD, check-ins by SET and REMOVE), so at every committed sequence number the rollups
 equal the sum of the live records' contributions: `rebuild` computes that from the records alone.
@@ -27,6 +30,9 @@ from zoneinfo import ZoneInfo
 from selfkind.models.sync import StoredRecord
 
 OTHER_PRACTICE = "other"  # practice ids the catalog does not have are summed together
+# The key of the all-time practice sums among the weeks (no week starts on it: date.min is a Monday, but
+# no record's time is in year 1).
+ALL_TIME = date.min
 ENTRIES, MOOD_SUM, MOOD_N = "entries", "mood_sum", "mood_n"
 WeekStart = date
 
@@ -174,6 +180,11 @@ def add_contribution(change: RollupChange, part: Contribution | None, sign: int)
     week = change.setdefault(part.week, WeekChange())
     for name, value in part.counters.items():
         week.add[name] = week.add.get(name, 0) + sign * value
+    practice = {name: value for name, value in part.counters.items() if name.startswith("x:")}
+    if practice:
+        all_time = change.setdefault(ALL_TIME, WeekChange())
+        for name, value in practice.items():
+            all_time.add[name] = all_time.add.get(name, 0) + sign * value
     if part.check_in:
         record_id, stored = part.check_in
         if sign > 0:
@@ -190,7 +201,11 @@ def without_empty(change: RollupChange) -> RollupChange:
 
 
 def weeks_touched(old: StoredRecord | None, new: Contribution | None) -> set[WeekStart]:
-    touched = {part.week for part in (stored_contribution(old), new) if part is not None}
+    """The rollup items a change of this record writes: its weeks, and the all-time sums for a practice."""
+    parts = [part for part in (stored_contribution(old), new) if part is not None]
+    touched = {part.week for part in parts}
+    if any(name.startswith("x:") for part in parts for name in part.counters):
+        touched.add(ALL_TIME)
     return touched
 
 

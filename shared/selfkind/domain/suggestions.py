@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from selfkind.content import load_catalog_content
 from selfkind.domain.insights import RollupReader, local_weeks, practice_totals, weeks_to_read
-from selfkind.domain.reminder_content import suitable_times_at
 from selfkind.domain.rollups import Rollups, WeekRollup, parse_practice_counter
+from selfkind.domain.time_of_day import suitable_times_at
 from selfkind.models.catalog import Category, ExerciseContent, Language, Technique
 from selfkind.models.insights import Suggestion, SuggestionReason, Suggestions
 
@@ -55,6 +55,7 @@ class History:
     helped: dict[str, float] = field(default_factory=dict)
     practised: frozenset[str] = frozenset()
     most_recent: frozenset[str] = frozenset()
+    next_category: Category | None = None  # a reminder's category in turn: variety when all else is equal
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,20 @@ def history_from(rollups: Sequence[WeekRollup]) -> History:
         helped=helped,
         practised=frozenset(practice for practice, total in totals.items() if total.sessions),
         most_recent=_most_recent(rollups),
+    )
+
+
+def history_for_reminder(
+    practice_sums: WeekRollup | None, recent: Sequence[str], next_category: Category | None
+) -> History:
+    """A reminder's history: what helped, from the all-time practice sums; the practices suggested lately
+    (the engagement's) sink, as the last practised ones do for a suggestion."""
+    helped = history_from([practice_sums]) if practice_sums else History()
+    return History(
+        helped=helped.helped,
+        practised=helped.practised | frozenset(recent),
+        most_recent=frozenset(recent),
+        next_category=next_category,
     )
 
 
@@ -131,6 +146,8 @@ def rank(exercises: Sequence[ExerciseContent], moment: Moment, history: History)
         if exercise.suitable_time in fits_hour:
             score += 1.5
             reasons.append(SuggestionReason.FITS_TIME)
+        if exercise.category is history.next_category:
+            score += 1
         if exercise.id in history.most_recent:
             score -= 5
         elif exercise.id not in history.practised:

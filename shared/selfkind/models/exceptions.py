@@ -69,7 +69,7 @@ class RosterChangedError(SelfkindError):
 
 
 class IdempotencyKeyReusedError(SelfkindError):
-    """An Idempotency-Key sent again with a different body."""
+    """An Idempotency-Key sent again with a different request (method, path, query or body)."""
 
 
 class RequestInProgressError(SelfkindError):

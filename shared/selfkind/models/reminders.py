@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -280,5 +280,8 @@ class NotificationRecord(BaseModel):
     sent_at: datetime | None = None
     opened_at: datetime | None = None
     affirmation_id: str | None = None
+    # Whose words the affirmation was: "own" (one of the user's) or "catalog"; None in records written
+    # before it was kept (selfkind.domain.notifications reads those by the id).
+    affirmation_source: Literal["own", "catalog"] | None = None
     exercise_id: str | None = None
     delivered: list[str] = Field(default=[], description="The devices that have it.")
