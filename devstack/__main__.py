@@ -38,9 +38,16 @@ def _done(action: Callable[[], None]) -> tuple[int, dict[str, Any]]:
     return 200, {}
 
 
+# What the issuer sets itself: a body cannot override them (a token for another issuer, audience or time).
+_RESERVED_CLAIMS = frozenset({"iss", "sub", "aud", "client_id", "iat", "exp", "token_use"})
+
+
 def _token(issuer: LocalIssuer, body: dict[str, Any]) -> str:
-    """`{"sub": "alice"}`: an ID token; with `"token_use": "access"`, a Cognito-style access token."""
-    return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")))
+    """`{"sub": "alice"}`: an ID token; with `"token_use": "access"`, a Cognito-style access token;
+    `"claims": {...}` adds claims as another issuer would, e.g. Firebase Auth's
+    `{"firebase": {"sign_in_provider": "anonymous"}}` before an upgrade and `"password"` after it."""
+    extra = {name: value for name, value in dict(body.get("claims") or {}).items() if name not in _RESERVED_CLAIMS}
+    return issuer.issue(str(body["sub"]), token_use=str(body.get("token_use", "id")), **extra)
 
 
 def _tick(ticker: LocalTicker, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -60,7 +67,14 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
     # Local-only configuration: functions invoke each other through the local Lambda API, firebase-admin
     # reaches the FCM stand-in instead of Google, and the sender runs at the local tick's time.
     everywhere = {"AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url}
-    overrides = {"ReminderSenderFunction": {"FCM_URL_OVERRIDE": fcm.send_url_template, "LOCAL_TICK_CLOCK": "1"}}
+    # The ticks run in simulated time: a wall-clock hold after refused credentials would stall them.
+    overrides = {
+        "ReminderSenderFunction": {
+            "FCM_URL_OVERRIDE": fcm.send_url_template,
+            "FIREBASE_REFUSED_HOLD_SECONDS": "0",
+            "LOCAL_TICK_CLOCK": "1",
+        }
+    }
     for name, function in functions().items():
         environment = function_environment(function, references, aws.endpoint_url, everywhere | overrides.get(name, {}))
         pools[name] = FunctionPool(function, environment)

@@ -54,6 +54,7 @@ class Faults:
 
     failing: Counter[str] = field(default_factory=Counter)
     crashing: Counter[str] = field(default_factory=Counter)
+    refusing: set[str] = field(default_factory=set)  # failing operations whose error is not transient
 
     def check(self, operation: str, dependency: str = "dynamodb") -> None:
         if self.crashing[operation] > 0:
@@ -61,10 +62,15 @@ class Faults:
             raise Crash(operation)
         if self.failing[operation] > 0:
             self.failing[operation] -= 1
-            raise DependencyError(dependency, operation)
+            raise DependencyError(dependency, operation, transient=operation not in self.refusing)
 
-    def fail(self, operation: str, times: int = 1_000_000) -> None:
+    def fail(self, operation: str, times: int = 1_000_000, *, transient: bool = True) -> None:
+        """`transient=False`: access denied, a disabled KMS key, the service down."""
         self.failing[operation] = times
+        if transient:
+            self.refusing.discard(operation)
+        else:
+            self.refusing.add(operation)
 
     def crash(self, operation: str, times: int = 1) -> None:
         self.crashing[operation] = times
@@ -72,6 +78,7 @@ class Faults:
     def heal(self) -> None:
         self.failing.clear()
         self.crashing.clear()
+        self.refusing.clear()
 
 
 def shard_value(user_id: str, reminder_id: str, shards: int) -> int:
@@ -220,8 +227,10 @@ class FakeDevices:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
         self.items: dict[str, dict[str, StoredDevice]] = {}
+        self.removed: dict[str, dict[str, StoredDevice]] = {}  # kept 30 days, restorable
 
     def put(self, user_id: str, device: StoredDevice) -> None:
+        self.removed.get(user_id, {}).pop(device.device_id, None)  # a registration restores it
         self.items.setdefault(user_id, {})[device.device_id] = device
 
     def list(self, user_id: str, now: datetime) -> list[StoredDevice]:
@@ -231,6 +240,12 @@ class FakeDevices:
     def delete(self, user_id: str, device_id: str) -> None:
         self.faults.check("devices.delete")
         self.items.get(user_id, {}).pop(device_id, None)
+
+    def mark_removed(self, user_id: str, device_id: str) -> None:
+        self.faults.check("devices.delete")
+        device = self.items.get(user_id, {}).pop(device_id, None)
+        if device is not None:
+            self.removed.setdefault(user_id, {})[device_id] = device
 
 
 class FakeProfiles:
@@ -418,6 +433,8 @@ class FakePushGateway:
         target = push.fid or push.token or ""
         if self.faults.failing["fcm"] > 0:
             return PushResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
+        if self.faults.failing["wrong_credentials"] > 0:  # another project's key: every push refused
+            return PushResult(PushOutcome.CREDENTIALS_REFUSED, "SENDER_ID_MISMATCH")
         if target.startswith("gone-"):
             return PushResult(PushOutcome.DEVICE_GONE, "NOT_FOUND")
         if target.startswith("broken-"):

@@ -64,8 +64,9 @@ class LocalStack:
         except urllib.error.HTTPError as error:
             return HttpResponse(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
-    def token(self, sub: str) -> str:
-        token: str = self.request("POST", "/_local/token", {"sub": sub}).json()["token"]
+    def token(self, sub: str, **claims: Any) -> str:
+        body: dict[str, Any] = {"sub": sub, "claims": claims} if claims else {"sub": sub}
+        token: str = self.request("POST", "/_local/token", body).json()["token"]
         return token
 
     def last_tick(self) -> datetime | None:

@@ -3,7 +3,8 @@
 Targets starting ``unregistered-`` get 404 UNREGISTERED, ``invalid-`` 400 INVALID_ARGUMENT,
 ``mismatch-`` 403 SENDER_ID_MISMATCH, ``internal-`` 500 INTERNAL (always); ``flaky-`` 503 UNAVAILABLE and
 ``quota-`` 429 QUOTA_EXCEEDED with ``Retry-After: 1`` on the first attempt for that target only.
-Injected: the next N sends answer a given status (503, 500 or 429), whatever the target.
+Injected: the next N sends answer a given status (503, 500 or 429), whatever the target; or a given FCM
+error that says our credentials are wrong (403 SENDER_ID_MISMATCH, 401 THIRD_PARTY_AUTH_ERROR).
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ BY_PREFIX: Final = {
     "quota-": _QUOTA,
     "internal-": _INTERNAL,
 }
+_SENDER_ID_MISMATCH: Final = Failure(403, "PERMISSION_DENIED", "SenderId mismatch", "SENDER_ID_MISMATCH")
 INJECTABLE: Final = {503: _UNAVAILABLE, 500: _INTERNAL, 429: _QUOTA}
+# Errors that blame the sender's credentials, not the device: (status, FCM error code) -> the answer.
+INJECTABLE_ERRORS: Final = {
+    (403, "SENDER_ID_MISMATCH"): _SENDER_ID_MISMATCH,
+    (401, "THIRD_PARTY_AUTH_ERROR"): Failure(
+        401, "UNAUTHENTICATED", "Auth error from APNS or Web Push Service", "THIRD_PARTY_AUTH_ERROR"
+    ),
+}
 
 
 class TargetFailures:
@@ -85,13 +94,19 @@ class InjectedSendFaults:
         self._failure: Failure | None = None
         self._remaining = 0
 
-    def inject(self, status: int, count: int) -> None:
-        if status not in INJECTABLE:
+    def inject(self, status: int, count: int, error: str | None = None) -> None:
+        if error is not None:
+            if (status, error) not in INJECTABLE_ERRORS:
+                raise ValueError(f"status and error must be one of {sorted(INJECTABLE_ERRORS)}")
+            failure = INJECTABLE_ERRORS[(status, error)]
+        elif status in INJECTABLE:
+            failure = INJECTABLE[status]
+        else:
             raise ValueError(f"status must be one of {sorted(INJECTABLE)}")
         if count < 1:
             raise ValueError("count must be at least 1")
         with self._lock:
-            self._failure, self._remaining = INJECTABLE[status], count
+            self._failure, self._remaining = failure, count
 
     def take(self) -> Failure | None:
         with self._lock:

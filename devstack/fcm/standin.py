@@ -146,9 +146,10 @@ class FcmStandIn:
         """The token endpoint fails, and access tokens issued before are refused (401 UNAUTHENTICATED)."""
         self._issuer.set_down(True)
 
-    def fail_sends(self, status: int, count: int) -> None:
-        """The next `count` sends answer `status` (503, 500 or 429), whatever their target."""
-        self._injected.inject(status, count)
+    def fail_sends(self, status: int, count: int, error: str | None = None) -> None:
+        """The next `count` sends answer `status` (503, 500 or 429), whatever their target; with `error`,
+        that FCM error (403 SENDER_ID_MISMATCH, 401 THIRD_PARTY_AUTH_ERROR: our credentials refused)."""
+        self._injected.inject(status, count, error)
 
     def clear_faults(self) -> None:
         self._issuer.set_down(False)

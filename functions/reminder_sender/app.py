@@ -38,7 +38,9 @@ stores = Stores(
     RollupRepository(table),
 )
 service_account = CachedSecret(settings.firebase_secret_id, max_age_seconds=settings.secret_max_age_seconds)
-push_gateway = FirebasePushGateway(service_account, fcm_url=settings.fcm_url_override)
+push_gateway = FirebasePushGateway(
+    service_account, fcm_url=settings.fcm_url_override, refused_hold_seconds=settings.credentials_refused_hold_seconds
+)
 
 
 @logger.inject_lambda_context

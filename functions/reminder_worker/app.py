@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from selfkind.adapters.sqs import SqsQueue
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.shard_lease_repository import ShardLeaseRepository
-from selfkind.domain.tick import ShardReport, ShardWorker
+from selfkind.domain.tick import ShardFailedError, ShardReport, ShardWorker
 from selfkind.models.reminders import ShardWork
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import WorkerSettings
@@ -40,7 +40,21 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         clock=lambda: datetime.now(UTC),
         concurrency=settings.concurrency,
     )
-    report = worker.run(work, owner=context.aws_request_id)
+    try:
+        report = worker.run(work, owner=context.aws_request_id)
+    except ShardFailedError as failure:
+        # Not transient (access denied, a disabled KMS key, SQS down): counted, then the invocation
+        # fails, so WorkerErrorsAlarm fires and TickFailureQueue keeps the event. Nothing is lost.
+        _count(failure.report)
+        logger.error(
+            "Shard failed",
+            shard=work.shard,
+            shards=work.shards,
+            dependency=failure.cause.dependency,
+            operation=failure.cause.operation,
+            **_summary(failure.report),
+        )
+        raise
     _count(report)
     logger.info("Shard worked", shard=work.shard, shards=work.shards, **_summary(report))
     return _summary(report)

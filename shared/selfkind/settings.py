@@ -57,6 +57,10 @@ class SenderSettings(FunctionSettings):
     firebase_secret_id: Annotated[str, Field(alias="FIREBASE_SECRET_ID", min_length=1)]
     # A rotated service account reaches warm containers within this many seconds.
     secret_max_age_seconds: Annotated[int, Field(alias="FIREBASE_SECRET_MAX_AGE_SECONDS", ge=0, le=3600)]
+    # After FCM refused our credentials, batches claim nothing for this long (or until the secret changes).
+    credentials_refused_hold_seconds: Annotated[float, Field(alias="FIREBASE_REFUSED_HOLD_SECONDS", ge=0, le=900)] = (
+        60.0
+    )
     # Local stack only (the template never sets it): where firebase-admin finds the FCM stand-in.
     fcm_url_override: Annotated[str | None, Field(alias="FCM_URL_OVERRIDE")] = None
     # Local stack only (the template never sets it, a template test checks): the sender runs at the time

@@ -50,6 +50,20 @@ def test_results_come_back_by_push_id_whatever_each_push_met(gateway: FirebasePu
     }
 
 
+def test_our_credentials_refused_are_never_a_gone_device_and_hold_the_next_batches_back(
+    gateway: FirebasePushGateway, fcm: FcmStandIn
+) -> None:
+    gateway.prepare()
+    fcm.fail_sends(403, 2, "SENDER_ID_MISMATCH")
+
+    results = gateway.send_all([_push(0), _push(1)])
+
+    assert {result.outcome for result in results.values()} == {PushOutcome.CREDENTIALS_REFUSED}
+    assert {result.error_code for result in results.values()} == {"PERMISSION_DENIED"}  # its gRPC status
+    with pytest.raises(CredentialsUnavailableError):  # the next batch claims nothing for a while
+        gateway.prepare()
+
+
 def test_with_oauth_down_and_no_token_yet_preparing_fails_before_anything_is_sent(
     gateway: FirebasePushGateway, fcm: FcmStandIn
 ) -> None:

@@ -168,8 +168,8 @@ def test_a_sender_that_dies_after_claiming_is_taken_over_once_its_lease_expires(
     assert push["message"]["data"]["notification_id"] == record.notification_id
 
 
-@pytest.mark.parametrize("target", ["unregistered-0001", "invalid-0002", "mismatch-0003"])
-def test_a_device_fcm_no_longer_knows_is_removed(world: ReminderWorld, target: str) -> None:
+@pytest.mark.parametrize("target", ["unregistered-0001", "invalid-0002"])
+def test_a_device_fcm_no_longer_knows_is_removed_softly_for_30_days(world: ReminderWorld, target: str) -> None:
     world.device("ana", "gone", token=target)
     world.device("ana", "phone", fid="fid-phone-0001")
     world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
@@ -178,6 +178,27 @@ def test_a_device_fcm_no_longer_knows_is_removed(world: ReminderWorld, target: s
 
     assert report["sent"] == 1
     assert [d.device_id for d in world.devices().list("ana", datetime.now(UTC))] == ["phone"]
+    assert [d.device_id for d in world.devices().roster("ana").devices] == ["phone"]  # it no longer counts
+    item = boto3.client("dynamodb").get_item(
+        TableName=world.table, Key={"pk": {"S": "USER#ana"}, "sk": {"S": "DEVICE#gone"}}
+    )["Item"]
+    kept_days = (int(item["expires_at"]["N"]) - datetime.now(UTC).timestamp()) / 86_400
+    assert "removed_at" in item
+    assert 29 < kept_days <= 30  # then the TTL purges it
+
+    world.device("ana", "gone", fid="fid-registered-again")  # the app registers it again
+    assert sorted(d.device_id for d in world.devices().list("ana", datetime.now(UTC))) == ["gone", "phone"]
+
+
+def test_our_credentials_refused_never_remove_a_device(world: ReminderWorld) -> None:
+    world.device("ana", "other-project", token="mismatch-0003")  # SENDER_ID_MISMATCH: our key, not the device
+    world.device("ana", "phone", fid="fid-phone-0001")
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - DAY)
+
+    world.tick(MONDAY_8AM)
+
+    devices = world.devices().list("ana", datetime.now(UTC))
+    assert sorted(d.device_id for d in devices) == ["other-project", "phone"]
 
 
 def test_transient_fcm_errors_are_retried(world: ReminderWorld) -> None:

@@ -126,8 +126,12 @@ def test_the_schedule_passes_its_scheduled_time_retries_and_dead_letters() -> No
 def test_the_sender_consumes_the_queue_with_partial_batch_failures() -> None:
     sender = FUNCTIONS["ReminderSenderFunction"]["Properties"]
     queue = RESOURCES["ReminderQueue"]["Properties"]
-    event = sender["Events"]["DueReminders"]["Properties"]
-    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    trigger = RESOURCES["ReminderSenderTrigger"]["Properties"]
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["ReminderQueue", "Arn"]}
+    assert trigger["FunctionName"] == {"Ref": "ReminderSenderFunction.Alias"}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert trigger["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "SenderMaxConcurrency"}}
+    assert "Events" not in sender
     assert queue["VisibilityTimeout"] >= 6 * sender["Timeout"]
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReminderDeadLetterQueue", "Arn"]}
 
@@ -167,3 +171,82 @@ def test_domain_code_never_imports_boto3_or_firebase_admin() -> None:
         if re.search(r"^\s*(import|from) (boto3|botocore|firebase_admin)", path.read_text(), re.MULTILINE)
     ]
     assert offenders == []
+
+
+def _statements(function: str) -> list[dict[str, Any]]:
+    return [st for policy in FUNCTIONS[function]["Properties"].get("Policies", []) for st in policy["Statement"]]
+
+
+def test_the_sender_may_use_its_own_queue_and_no_other() -> None:
+    from tests.template.rendered import render
+
+    role = render("prod")["Resources"]["ReminderSenderFunctionRole"]["Properties"]
+    assert not [arn for arn in role["ManagedPolicyArns"] if "SQS" in arn]  # AWSLambdaSQSQueueExecutionRole: any queue
+    sqs = [st for st in _statements("ReminderSenderFunction") if any(a.startswith("sqs:") for a in st["Action"])]
+    assert sqs == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            "Resource": {"Fn::GetAtt": ["ReminderQueue", "Arn"]},
+        }
+    ]
+    for name, resource in FUNCTIONS.items():  # nobody else reads or deletes messages
+        if name != "ReminderSenderFunction":
+            actions = {a for st in _statements(name) for a in st["Action"]}
+            assert not actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}, name
+            assert not [e for e in resource["Properties"].get("Events", {}).values() if e["Type"] == "SQS"], name
+
+
+def test_the_table_key_is_usable_only_through_the_services_that_hold_its_data() -> None:
+    via = {
+        name: st["Condition"]["StringEquals"]["kms:ViaService"]
+        for name in FUNCTIONS
+        for st in _statements(name)
+        if any(a.startswith("kms:") for a in st["Action"])
+    }
+    dynamodb = {"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}
+    assert via == {
+        "SyncFunction": dynamodb,
+        "AccountFunction": dynamodb,
+        "ReminderWorkerFunction": dynamodb,
+        "ReminderSenderFunction": [dynamodb, {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}],
+    }
+
+
+def test_the_user_pool_is_protected_in_prod_and_on_the_lite_tier_by_default() -> None:
+    pool = RESOURCES["UserPool"]["Properties"]
+    assert pool["DeletionProtection"] == {"Fn::If": ["IsProd", "ACTIVE", "INACTIVE"]}
+    assert pool["UserPoolTier"] == {"Ref": "UserPoolTier"}
+    assert TEMPLATE["Parameters"]["UserPoolTier"]["Default"] == "LITE"
+
+
+def test_every_function_log_group_masks_emails_and_push_tokens() -> None:
+    groups = {
+        name: r["Properties"]
+        for name, r in RESOURCES.items()
+        if r["Type"] == "AWS::Logs::LogGroup" and "LogGroupName" in r["Properties"]
+    }
+    assert len(groups) == len(FUNCTIONS)
+    for name, group in groups.items():
+        policy = group["DataProtectionPolicy"]
+        (token,) = policy["Configuration"]["CustomDataIdentifier"]
+        assert token["Name"] == "FcmRegistrationToken"
+        sample = "dXN1cmUtaW5zdGFuY2U:APA91b" + "x" * 140
+        assert re.fullmatch(token["Regex"], sample), name
+        audit, mask = policy["Statement"]
+        email = {"Fn::Sub": "arn:${AWS::Partition}:dataprotection::aws:data-identifier/EmailAddress"}
+        assert audit["DataIdentifier"] == mask["DataIdentifier"] == [email, "FcmRegistrationToken"]
+        assert "Audit" in audit["Operation"]
+        assert mask["Operation"] == {"Deidentify": {"MaskConfig": {}}}
+
+
+def test_the_access_log_carries_the_authorizers_and_the_integrations_errors_and_no_content() -> None:
+    log_format = RESOURCES["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    assert '"authorizerError":"$context.authorizer.error"' in log_format
+    assert '"integrationError":"$context.integrationErrorMessage"' in log_format
+    assert not re.search(r"requestBody|querystring|authorization|identity\.sourceIp", log_format, re.IGNORECASE)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message, encode_messages
-from selfkind.domain.tick import MAX_SHARD_VALUES, shard_values, split_tick
+from selfkind.domain.tick import MAX_SHARD_VALUES, ShardFailedError, shard_values, split_tick
 from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import Engagement, QuietHours, Settings, ShardWork
 from tests.fakes import Crash, device, reminder
 from tests.reminder_pipeline import Pipeline
@@ -166,6 +167,84 @@ def test_a_dependency_failure_during_the_tick_leaves_the_reminders_due_for_the_n
     # Then each is delivered once (a failed advance re-enqueues; the claim absorbs the copy)
     assert pipeline.statuses(report)["sent"] == 500
     _delivered_once(pipeline, users)
+
+
+# A dependency that refuses for good: the fakes' operations each outage breaks.
+REFUSALS = {
+    "access denied on the table's writes": ["index.advance"],
+    "the table's KMS key disabled": ["index.query", "index.advance"],
+    "SQS down": ["queue.send"],
+}
+
+
+@pytest.mark.parametrize("outage", sorted(REFUSALS))
+def test_a_non_transient_dependency_error_fails_the_worker_loudly_and_loses_nothing(outage: str) -> None:
+    # Given 500 due reminders in one shard, and a dependency refusing for good (not transient)
+    pipeline = Pipeline(shards=1)
+    users = [f"user{n:03d}" for n in range(500)]
+    for user in users:
+        pipeline.user(user, NINE)
+    for operation in REFUSALS[outage]:
+        pipeline.faults.fail(operation, transient=False)
+
+    # When the tick's worker runs, then it fails (the invocation errors, so the alarm fires)
+    with pytest.raises(ShardFailedError) as failed:
+        pipeline.worker().run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="refused")
+    report = failed.value.report
+    assert failed.value.cause.transient is False
+    assert sum(report.errors.values()) >= 1
+    assert report.carried_over is True
+    assert report.advanced == 0
+    assert "owner" not in pipeline.leases.items.get("1/0", {})  # the lease was given back
+
+    # And once it is fixed, the next minute's tick and the sender deliver every one, once
+    pipeline.faults.heal()
+    [after] = pipeline.tick(NINE + MINUTE)
+    sent, retried = pipeline.send(NINE + 2 * MINUTE)
+    assert after.carried_over is False
+    assert pipeline.statuses(sent)["sent"] == 500
+    assert retried == []
+    _delivered_once(pipeline, users)
+    assert all(r.next_fire_at == NINE + timedelta(days=1) for r in pipeline.reminders.items.values())
+
+
+def test_a_refused_chunk_stops_new_work_but_settles_what_is_in_flight() -> None:
+    # Given 1,000 due, and SQS refusing after the first two chunks went out
+    pipeline = Pipeline(shards=1)
+    for n in range(1_000):
+        pipeline.user(f"user{n:04d}", NINE)
+    sends = iter(range(10_000))
+    original = pipeline.queue.send_all
+
+    def send_all(bodies: list[str]) -> None:
+        if next(sends) >= 2:
+            raise DependencyError("sqs", "send_message_batch", transient=False)
+        original(bodies)
+
+    pipeline.queue.send_all = send_all  # type: ignore[method-assign]
+
+    with pytest.raises(ShardFailedError) as failed:
+        pipeline.worker().run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="refused")
+
+    # Then each chunk it read was either enqueued and advanced, or left due; it read no further page
+    # once the refusal was settled, and the rest stays due for the next tick
+    report = failed.value.report
+    assert report.enqueued == report.advanced
+    assert report.advanced + report.failed == report.due
+    assert report.advanced >= 100
+    still_due = [r for r in pipeline.reminders.items.values() if r.next_fire_at == NINE]
+    assert len(still_due) == 1_000 - report.advanced
+
+
+def test_a_transient_error_is_still_carried_over_without_failing_the_worker() -> None:
+    pipeline = Pipeline(shards=1)
+    pipeline.user("someone", NINE)
+    pipeline.faults.fail("queue.send")  # throttled past the retries: transient
+
+    [report] = pipeline.tick(NINE)
+
+    assert report.errors == Counter({"sqs": 1})
+    assert report.failed == 1
 
 
 def test_an_occurrence_already_past_its_window_at_the_tick_is_counted_expired_and_not_enqueued() -> None:
@@ -382,6 +461,59 @@ def test_a_quiet_shard_is_read_once_and_nothing_is_written() -> None:
     assert (report.due, report.ticks) == (0, [])
     assert pipeline.leases.items == {}
     assert pipeline.queue.bodies == []
+
+
+# --- devices and our own credentials ---
+
+
+def test_a_wrong_firebase_key_removes_no_device_and_the_reminders_go_out_once_it_is_fixed() -> None:
+    # Given 30 users with two devices each, and FCM refusing our credentials (SENDER_ID_MISMATCH)
+    pipeline = Pipeline(shards=1)
+    users = [f"user{n:02d}" for n in range(30)]
+    for user in users:
+        pipeline.user(user, NINE, targets=("fid-a", "fid-b"))
+    pipeline.tick(NINE)
+    messages = pipeline.queue.take_all()
+    pipeline.faults.fail("wrong_credentials")
+
+    # When the sender works the batch
+    refused, retried = pipeline.send(NINE + timedelta(seconds=20), messages)
+
+    # Then nothing was delivered, nothing removed, and every message comes back for another attempt
+    assert pipeline.gateway.accepted == []
+    assert set(pipeline.statuses(refused)) == {"retry"}
+    assert len(retried) == len(messages)
+    assert sum(o.devices_removed for outs in refused.outcomes.values() for o in outs) == 0
+    assert all(len(pipeline.devices.items[user]) == 2 for user in users)
+    assert pipeline.devices.removed == {}
+    assert refused.pushes["credentials_refused"] == 60
+
+    # And once the right key is in place, the redelivery (after the claims' lease) sends every one, once
+    pipeline.faults.heal()
+    pipeline.notifications.expire_leases()
+    sent, _ = pipeline.send(NINE + 4 * MINUTE, [(str(n), body) for n, body in enumerate(retried)])
+    assert pipeline.statuses(sent) == {"sent": 30}
+    assert len(pipeline.gateway.accepted) == 60
+
+
+def test_a_device_fcm_calls_gone_is_removed_softly_and_a_registration_restores_it() -> None:
+    # Given a user with a device FCM no longer knows, and one it does
+    pipeline = Pipeline()
+    _one_due(pipeline, targets=("gone", "fid-ok"))
+
+    report, _ = pipeline.send(NINE + timedelta(seconds=10))
+
+    # Then the gone one is hidden from delivery but kept (30 days in the table), the other one reached
+    assert pipeline.statuses(report) == {"sent": 1}
+    assert list(pipeline.devices.items["ana"]) == ["d1"]
+    assert list(pipeline.devices.removed["ana"]) == ["d0"]
+    assert sum(o.devices_removed for outs in report.outcomes.values() for o in outs) == 1
+
+    # When the app registers that device again, it is back
+    restored = pipeline.devices.removed["ana"]["d0"].model_copy(update={"fid": "fid-new-ana-0"})
+    pipeline.devices.put("ana", restored)
+    assert sorted(pipeline.devices.items["ana"]) == ["d0", "d1"]
+    assert pipeline.devices.removed["ana"] == {}
 
 
 # --- a poison occurrence fails alone ---

@@ -26,7 +26,10 @@ from selfkind.domain.ports import CredentialsUnavailableError, Push, PushOutcome
 
 MAX_SENDING_THREADS = 48
 _TTL = timedelta(hours=1)
-_GONE = (messaging.UnregisteredError, messaging.SenderIdMismatchError)
+_GONE = (messaging.UnregisteredError,)
+# FCM refusing *our* credentials (another project's service account, a revoked APNs or web push key, a
+# service account without permission): never the device's fault. A device is never removed for these.
+_CREDENTIALS = (messaging.SenderIdMismatchError, messaging.ThirdPartyAuthError, exceptions.PermissionDeniedError)
 _RETRYABLE = (
     messaging.QuotaExceededError,
     exceptions.UnavailableError,
@@ -55,6 +58,8 @@ def to_message(push: Push) -> messaging.Message:
 
 
 def _outcome(error: exceptions.FirebaseError) -> PushOutcome:
+    if isinstance(error, _CREDENTIALS):
+        return PushOutcome.CREDENTIALS_REFUSED
     if isinstance(error, _GONE):
         return PushOutcome.DEVICE_GONE
     if isinstance(error, exceptions.InvalidArgumentError) and "registration token" in str(error).lower():
@@ -82,6 +87,7 @@ class FirebasePushGateway:
         max_attempts: int = 3,
         max_backoff_seconds: float = 4.0,
         sleep: Callable[[float], None] = time.sleep,
+        refused_hold_seconds: float = 60.0,  # after a refusal, batches claim nothing this long (or a new secret)
     ) -> None:
         self._service_account = service_account  # cached by its provider, for a bounded time
         self._fcm_url = fcm_url
@@ -91,14 +97,21 @@ class FirebasePushGateway:
         self._app: firebase_admin.App | None = None
         self._account: dict[str, Any] | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._refused_until = 0.0  # monotonic: FCM refused these credentials; claim nothing until then
+        self._refused_hold = refused_hold_seconds
 
     def prepare(self) -> None:
         """The service account (re-read when its provider's cache expires, so a rotated secret takes
-        over) and a valid OAuth access token, before anything is claimed."""
+        over) and a valid OAuth access token, before anything is claimed. After FCM refused the
+        credentials (CREDENTIALS_REFUSED), CredentialsUnavailableError for `refused_hold_seconds` (a
+        minute), unless the secret changed: the batches meanwhile claim nothing and come back whole."""
         try:
             account = self._service_account()
             if self._app is None or account != self._account:
                 self._start_app(account)
+                self._refused_until = 0.0
+            if time.monotonic() < self._refused_until:
+                raise CredentialsUnavailableError("credentials refused by FCM")
             assert self._app is not None
             google_credential = self._app.credential.get_credential()
             if not google_credential.valid:  # absent or expired: one round trip to the token endpoint
@@ -140,6 +153,8 @@ class FirebasePushGateway:
             retrying: list[Push] = []
             for push, result in zip(pending, self._send_concurrently(pending), strict=True):
                 results[push.push_id] = result
+                if result.outcome is PushOutcome.CREDENTIALS_REFUSED:
+                    self._refused_until = time.monotonic() + self._refused_hold
                 if result.error_code == _QUOTA_CODE:
                     retrying.append(push)
                     retry_after = max(retry_after, result.retry_after or 0.0)

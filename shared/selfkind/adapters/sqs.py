@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.aws_errors import is_transient
 from selfkind.models.exceptions import DependencyError
 
 if TYPE_CHECKING:
@@ -41,9 +42,11 @@ class SqsQueue:
                 try:
                     response = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)  # type: ignore[arg-type]
                 except (ClientError, BotoCoreError) as error:
-                    raise DependencyError("sqs", "send_message_batch") from error
-                failed = {item["Id"] for item in response.get("Failed", [])}
-                entries = [entry for entry in entries if entry["Id"] in failed]
+                    raise DependencyError("sqs", "send_message_batch", transient=is_transient(error)) from error
+                failed = response.get("Failed", [])
+                if any(item.get("SenderFault") for item in failed):  # refused (a KMS key, a size): no retry helps
+                    raise DependencyError("sqs", "send_message_batch", transient=False)
+                entries = [entry for entry in entries if entry["Id"] in {item["Id"] for item in failed}]
                 if not entries:
                     break
             if entries:

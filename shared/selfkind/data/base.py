@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.aws_errors import is_transient
 from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import user_pk
 from selfkind.models.exceptions import DependencyError
@@ -43,7 +44,7 @@ def dynamodb_errors(operation: str) -> Iterator[None]:
     try:
         yield
     except (ClientError, BotoCoreError) as error:
-        raise DependencyError("dynamodb", operation) from error
+        raise DependencyError("dynamodb", operation, transient=is_transient(error)) from error
 
 
 class Repository:
@@ -116,11 +117,13 @@ class Repository:
                     self.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
                 except ClientError as error:
                     if error.response["Error"]["Code"] not in ("TransactionCanceledException", "ThrottlingException"):
-                        raise DependencyError("dynamodb", "transact_write_items") from error
+                        raise DependencyError(
+                            "dynamodb", "transact_write_items", transient=is_transient(error)
+                        ) from error
                     reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
                     retry += self._sort_cancelled(group, parts, reasons, on_condition_failed)
                 except BotoCoreError as error:
-                    raise DependencyError("dynamodb", "transact_write_items") from error
+                    raise DependencyError("dynamodb", "transact_write_items", transient=False) from error
             if not retry:
                 return
             pending = retry
@@ -148,7 +151,7 @@ class Repository:
             elif all(code in _TRANSIENT_CANCELLATIONS for code in mine):
                 retry.append(index)
             else:  # ValidationError, ItemCollectionSizeLimitExceeded...: a defect, not a retry
-                raise DependencyError("dynamodb", f"transaction part refused: {sorted(set(mine))}")
+                raise DependencyError("dynamodb", f"transaction part refused: {sorted(set(mine))}", transient=False)
         return retry
 
 

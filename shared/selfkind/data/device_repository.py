@@ -1,24 +1,34 @@
 """The devices aggregate: where a user's reminders are pushed, at most MAX_DEVICES_PER_USER of them.
 
 Items (pk = USER#<sub>):
-  DEVICE#<id>       doc (JSON), expires_at     a device; the TTL removes one nobody refreshed for 270 days
+  DEVICE#<id>       doc (JSON), expires_at,    a device; the TTL removes one nobody refreshed for 270 days
+                    removed_at                 set when FCM said the device is gone: hidden at once, and
+                                               the TTL purges it 30 days later; registering it again
+                                               (a Put of the whole item) restores it
   ROSTER#DEVICES    version                    bumped by every registration, so two registrations that
                                                read the same devices cannot both commit (the limit holds)
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.aws_errors import is_transient
 from selfkind.data import erasure
 from selfkind.data.base import Repository, dynamodb_errors
 from selfkind.data.keys import DEVICE_PREFIX, DEVICE_ROSTER_SK, device_sk
 from selfkind.domain.reminders import DeviceRoster
-from selfkind.models.exceptions import RosterChangedError
+from selfkind.models.exceptions import DependencyError, RosterChangedError
 from selfkind.models.reminders import DEVICE_STALE_DAYS, StoredDevice
+
+REMOVED_KEPT_DAYS = 30  # a device FCM called gone is kept this long, restorable, then purged by the TTL
+
+
+def _live(items: list[dict[str, Any]]) -> list[StoredDevice]:
+    return [StoredDevice.model_validate_json(item["doc"]["S"]) for item in items if "removed_at" not in item]
 
 
 def _expires_at(device: StoredDevice) -> str:
@@ -37,10 +47,7 @@ class DeviceRepository(Repository):
             TableName=self._table_name, Key=self._key(user_id, DEVICE_ROSTER_SK), ConsistentRead=True
         )
         version = int(response.get("Item", {}).get("version", {}).get("N", "0"))
-        devices = [
-            StoredDevice.model_validate_json(item["doc"]["S"])
-            for item in self._items_with_prefix(user_id, DEVICE_PREFIX)
-        ]
+        devices = _live(list(self._items_with_prefix(user_id, DEVICE_PREFIX)))  # removed ones do not count
         return DeviceRoster(devices=devices, version=version)
 
     def register(self, user_id: str, device: StoredDevice, roster: DeviceRoster, evicted: list[StoredDevice]) -> None:
@@ -108,12 +115,30 @@ class DeviceRepository(Repository):
 
     def list(self, user_id: str, now: datetime) -> list[StoredDevice]:
         stale_before = now - timedelta(days=DEVICE_STALE_DAYS)
-        devices = [
-            StoredDevice.model_validate_json(item["doc"]["S"])
-            for item in self._items_with_prefix(user_id, DEVICE_PREFIX)
-        ]
+        devices = _live(list(self._items_with_prefix(user_id, DEVICE_PREFIX)))
         return [device for device in devices if device.refreshed_at > stale_before]
 
     def delete(self, user_id: str, device_id: str) -> None:
+        """The user's own removal (DELETE /v1/devices/{id}): gone at once, nothing kept."""
         with dynamodb_errors("delete_item"):
             self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, device_sk(device_id)))
+
+    def mark_removed(self, user_id: str, device_id: str, now: datetime | None = None) -> None:
+        """FCM said the device is gone (UNREGISTERED, an invalid token): hidden from the sender, the API
+        and the device limit at once, kept REMOVED_KEPT_DAYS days (a registration of it restores it, and
+        so can an operator), then purged by the TTL. Never recreates a device deleted meanwhile."""
+        removed = now or datetime.now(UTC)
+        purge = int((removed + timedelta(days=REMOVED_KEPT_DAYS)).timestamp())
+        try:
+            self.client.update_item(
+                TableName=self._table_name,
+                Key=self._key(user_id, device_sk(device_id)),
+                UpdateExpression="SET removed_at = :removed, expires_at = :purge",
+                ConditionExpression="attribute_exists(sk)",
+                ExpressionAttributeValues={":removed": {"S": removed.isoformat()}, ":purge": {"N": str(purge)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise DependencyError("dynamodb", "update_item", transient=is_transient(error)) from error
+        except BotoCoreError as error:
+            raise DependencyError("dynamodb", "update_item", transient=False) from error

@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.aws_errors import is_transient
 from selfkind.data.base import Repository, dynamodb_errors, iso_utc
 from selfkind.data.keys import shard_lease_pk
 from selfkind.models.exceptions import DependencyError
@@ -36,9 +37,9 @@ class ShardLeaseRepository(Repository):
         except ClientError as error:
             if _failed_condition(error):
                 return None
-            raise DependencyError("dynamodb", "update_item") from error
+            raise DependencyError("dynamodb", "update_item", transient=is_transient(error)) from error
         except BotoCoreError as error:
-            raise DependencyError("dynamodb", "update_item") from error
+            raise DependencyError("dynamodb", "update_item", transient=False) from error
         return response.get("Attributes", {})
 
     def request(self, shard_key: str, tick: datetime) -> None:

@@ -539,7 +539,7 @@ def _record(
         already = candidate.previous.record.delivered if candidate.previous else []
         delivered = already + [d for d, r in mine.items() if r.outcome is PushOutcome.DELIVERED]
         gone = [d for d, r in mine.items() if r.outcome is PushOutcome.DEVICE_GONE]
-        retry = any(r.outcome is PushOutcome.RETRYABLE for r in mine.values())
+        retry = any(r.outcome in (PushOutcome.RETRYABLE, PushOutcome.CREDENTIALS_REFUSED) for r in mine.values())
         status = (
             NotificationStatus.RETRY if retry else NotificationStatus.SENT if delivered else NotificationStatus.FAILED
         )
@@ -586,4 +586,4 @@ _LAST_SENT_KEPT = 50  # reminders whose last send is remembered (a user's remind
 def _forget_devices(devices: DeviceStore, user_id: str, device_ids: list[str]) -> None:
     for device_id in device_ids:
         with contextlib.suppress(DependencyError):  # FCM says so again next time
-            devices.delete(user_id, device_id)
+            devices.mark_removed(user_id, device_id)

@@ -26,6 +26,9 @@ class DeviceStore(Protocol):
     def put(self, user_id: str, device: StoredDevice) -> None: ...
     def list(self, user_id: str, now: datetime) -> list[StoredDevice]: ...
     def delete(self, user_id: str, device_id: str) -> None: ...
+    def mark_removed(self, user_id: str, device_id: str) -> None:
+        """FCM says the device is gone: hidden at once, kept 30 days (a registration restores it)."""
+        ...
 
 
 class ReminderStore(Protocol):
@@ -220,7 +223,11 @@ class Push:
 
 class PushOutcome(StrEnum):
     DELIVERED = "delivered"
-    DEVICE_GONE = "device_gone"  # UNREGISTERED, invalid token, SENDER_ID_MISMATCH: forget the device
+    DEVICE_GONE = "device_gone"  # UNREGISTERED, invalid token: the device is marked removed (30 days)
+    # Our credentials refused (SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, PERMISSION_DENIED): never the
+    # device's fault, never removes it; retried like RETRYABLE, and the gateway refuses to prepare for a
+    # while, so the batches after it claim nothing.
+    CREDENTIALS_REFUSED = "credentials_refused"
     RETRYABLE = "retryable"  # transient (FCM 5xx, quota, OAuth, network, anything unexpected)
     REJECTED = "rejected"  # FCM refused this message for good: not worth retrying
 

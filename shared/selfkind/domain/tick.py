@@ -9,6 +9,10 @@ per shard hands what is due to the queue and moves each reminder on to its next 
 - A worker stops taking new pages when its time runs short and gives the lease up: what it did not
   reach is still due (it was not advanced), so the next tick carries it over. Nothing is read twice
   needlessly: what was advanced has left the index's range.
+- A dependency that refuses for good (access denied, a disabled KMS key, SQS down: not transient)
+  fails the worker loudly, after it settles the chunks in flight and gives its lease up, so the
+  errors alarm fires; whatever it did not advance is still due. Throttling and contention that
+  outlast the retries are counted and carried over, as a time-out is.
 - The shard key has MAX_SHARD_VALUES values; with N shards, worker w reads every value v with
   v % N == w. Writers put a reminder in crc32 % N, so N can change (grow or shrink) with nothing
   stranded: every value is always read by some worker.
@@ -16,6 +20,7 @@ per shard hands what is due to the queue and moves each reminder on to its next 
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -67,6 +72,16 @@ def lease_key(work: ShardWork) -> str:
     return f"{work.shards}/{work.shard}"
 
 
+class ShardFailedError(Exception):
+    """A non-transient dependency error ended the worker's run: what it did not advance is still due.
+    Carries the run's report, so the handler still counts what happened before it fails."""
+
+    def __init__(self, report: ShardReport, cause: DependencyError) -> None:
+        super().__init__(f"shard worker failed: {cause}")
+        self.report = report
+        self.cause = cause
+
+
 @dataclass
 class ShardReport:
     due: int = 0  # reminders read as due
@@ -88,6 +103,7 @@ class _ChunkResult:
     moved_elsewhere: int = 0
     failed: int = 0
     error: str | None = None
+    fatal: DependencyError | None = None  # not transient: the worker stops taking work and fails
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,8 @@ class ShardWorker:
         except DependencyError as error:  # the index could not be read: everything stays due for the next tick
             report.errors[error.dependency] += 1
             report.carried_over = True
+            if not error.transient:
+                raise ShardFailedError(report, error) from error
             return report
         key = lease_key(work)
         self.leases.request(key, work.scheduled_time)
@@ -129,7 +147,11 @@ class ShardWorker:
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="tick") as pool:
             while target is not None:
                 report.ticks.append(target)
-                finished = self._work_up_to(work, target, report, seen, pool)
+                finished, fatal = self._work_up_to(work, target, report, seen, pool)
+                if fatal is not None:
+                    report.carried_over = True
+                    self._give_up_quietly(key, owner)
+                    raise ShardFailedError(report, fatal) from fatal
                 if not finished:
                     report.carried_over = True
                     self.leases.release(key, owner, done=None)
@@ -141,6 +163,11 @@ class ShardWorker:
                 target = newer
         return report
 
+    def _give_up_quietly(self, key: str, owner: str) -> None:
+        """Hands the lease back if the table lets it; if not, it runs out by itself (minutes)."""
+        with contextlib.suppress(DependencyError):
+            self.leases.release(key, owner, done=None)
+
     def _out_of_time(self) -> bool:
         return self.remaining_seconds() < self.stop_with_seconds_left
 
@@ -151,14 +178,19 @@ class ShardWorker:
         report: ShardReport,
         seen: set[tuple[str, str, datetime]],
         pool: ThreadPoolExecutor,
-    ) -> bool:
-        """True when everything due by now was handled (or failed and left due)."""
+    ) -> tuple[bool, DependencyError | None]:
+        """(True when everything due by now was handled or failed and left due; the non-transient error
+        that stopped it, if one did: the chunks in flight are settled first, nothing new is started)."""
         in_flight: deque[Future[_ChunkResult]] = deque()
         finished = True
+        fatal: list[DependencyError] = []
         pages = self._pages(work, now)
         try:
             while True:
                 if self._out_of_time():  # before reading: a page read is a page handled
+                    finished = False
+                    break
+                if fatal:
                     finished = False
                     break
                 page = next(pages, None)
@@ -170,13 +202,15 @@ class ShardWorker:
                     chunk = self._chunk(fresh[start : start + CHUNK], now, report)
                     in_flight.append(pool.submit(self._enqueue_and_advance, chunk))
                     while len(in_flight) >= 2 * self.concurrency:
-                        self._settle(in_flight.popleft(), report)
+                        self._settle(in_flight.popleft(), report, fatal)
         except DependencyError as error:  # the index could not be read: what is left stays due
             report.errors[error.dependency] += 1
             finished = False
+            if not error.transient:
+                fatal.append(error)
         while in_flight:
-            self._settle(in_flight.popleft(), report)
-        return finished
+            self._settle(in_flight.popleft(), report, fatal)
+        return finished, (fatal[0] if fatal else None)
 
     def _pages(self, work: ShardWork, now: datetime) -> Iterator[list[DueReminder]]:
         for value in shard_values(work):
@@ -202,11 +236,13 @@ class ShardWorker:
                 self.queue.send_all(encode_messages(chunk.sends))
             moved_elsewhere = self.index.advance(chunk.moves)
         except DependencyError as error:  # nothing advanced: the whole chunk is still due next tick
-            return _ChunkResult(failed=len(chunk.moves), error=error.dependency)
+            return _ChunkResult(
+                failed=len(chunk.moves), error=error.dependency, fatal=None if error.transient else error
+            )
         return _ChunkResult(len(chunk.sends), len(chunk.moves) - len(moved_elsewhere), len(moved_elsewhere))
 
     @staticmethod
-    def _settle(future: Future[_ChunkResult], report: ShardReport) -> None:
+    def _settle(future: Future[_ChunkResult], report: ShardReport, fatal: list[DependencyError]) -> None:
         result = future.result()
         report.enqueued += result.enqueued
         report.advanced += result.advanced
@@ -214,6 +250,8 @@ class ShardWorker:
         report.failed += result.failed
         if result.error:
             report.errors[result.error] += 1
+        if result.fatal is not None:
+            fatal.append(result.fatal)
 
 
 def _due_at(due: DueReminder) -> datetime:

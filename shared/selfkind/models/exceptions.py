@@ -86,12 +86,17 @@ class UnauthenticatedError(SelfkindError):
 
 class DependencyError(SelfkindError):
     """A service the domain depends on (DynamoDB, SQS, Lambda, Secrets Manager) failed transiently or
-    refused; adapters raise it for their client errors, so the domain can leave the work for a retry."""
+    refused; adapters raise it for their client errors, so the domain can leave the work for a retry.
 
-    def __init__(self, dependency: str, operation: str) -> None:
-        super().__init__(f"{dependency} {operation} failed")
+    `transient`: throttling or contention that outlasted the retries (it passes on its own; the work is
+    carried over). False: access denied, a disabled KMS key, a service down or refusing; retrying
+    will not help, and a person must know (selfkind.aws_errors decides)."""
+
+    def __init__(self, dependency: str, operation: str, *, transient: bool = True) -> None:
+        super().__init__(f"{dependency} {operation} failed" + ("" if transient else " (not transient)"))
         self.dependency = dependency
         self.operation = operation
+        self.transient = transient
 
 
 class ServiceBusyError(SelfkindError):
