@@ -20,6 +20,7 @@ from selfkind.content import (
 from selfkind.domain.reminder_content import suggestable_exercises
 from selfkind.models.catalog import Approach, Category, LocalizedText
 from selfkind.models.programs import ProgramContent
+from selfkind.models.support import CountrySupportContent
 
 CATALOG = load_catalog_content()
 EXERCISES = {exercise.id: exercise for exercise in CATALOG.exercises}
@@ -56,6 +57,58 @@ def test_every_number_names_its_official_source_read_within_the_last_year() -> N
     for source, verified_on in dated:
         assert source.scheme == "https", source
         assert date.today() - A_YEAR < verified_on <= date.today(), source
+
+
+# Each source must be the service's own page or a government's; an entry whose official page could
+# not be read names the page it was read from and says so in its note (issue 15's rule).
+OWN_OR_GOVERNMENT = {
+    "US": ("988lifeline.org", "fcc.gov"),
+    "CA": ("canada.ca", "988.ca"),
+    "GB": ("samaritans.org", "nhs.uk", "gov.uk"),
+    "IE": ("samaritans.org", "gov.ie"),
+    "AU": ("lifeline.org.au", "lifelineh2h.org.au", "gov.au"),
+    "NZ": ("1737.org.nz", "govt.nz"),
+    "ES": ("sanidad.gob.es", "gob.es", "boe.es"),
+    "MX": ("gob.mx",),
+}
+READ_ELSEWHERE = {("ES", "024"), ("MX", "800 911 2000")}
+
+
+def _on(host: str | None, domains: tuple[str, ...]) -> bool:
+    return host is not None and any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+@pytest.mark.parametrize("entry", SUPPORT.countries, ids=lambda entry: entry.country)
+def test_every_source_is_the_services_own_page_or_a_governments(entry: CountrySupportContent) -> None:
+    domains = OWN_OR_GOVERNMENT[entry.country]
+    if entry.emergency:
+        assert _on(entry.emergency.source.host, domains), entry.emergency.source
+    for line in entry.lines:
+        if (entry.country, line.phone) in READ_ELSEWHERE:
+            assert line.note is not None
+            assert "could not be read here" in line.note.en, line.name.en
+            assert "no se pudo leer aquí" in line.note.es, line.name.es
+        else:
+            assert _on(line.source.host, domains), line.source
+        if line.chat_url:
+            assert _on(line.chat_url.host, domains), line.chat_url
+
+
+def test_the_directory_is_find_a_helpline_itself() -> None:
+    assert str(SUPPORT.directory.url).rstrip("/") == "https://findahelpline.com"
+    assert SUPPORT.directory.source.host == "findahelpline.com"
+
+
+@pytest.mark.parametrize(("country", "phone"), [("ES", "024"), ("MX", "800 911 2000")])
+def test_spain_and_mexico_have_their_crisis_line(country: str, phone: str) -> None:
+    entry = next(entry for entry in SUPPORT.countries if entry.country == country)
+    assert [line.phone for line in entry.lines] == [phone]
+
+
+def test_lifeline_australia_takes_texts_and_988_points_to_its_chat_page() -> None:
+    lines = {entry.country: entry.lines[0] for entry in SUPPORT.countries if entry.lines}
+    assert lines["AU"].sms == "0477 13 11 14"
+    assert str(lines["US"].chat_url) == "https://988lifeline.org/chat"
 
 
 def test_an_entry_without_a_sourced_emergency_number_or_line_is_left_out_not_guessed() -> None:
