@@ -264,6 +264,7 @@ def _spanish() -> str:
         texts += _all_texts(program)
     for prompt in load_prompts():
         texts += _all_texts(prompt)
+    texts += _all_texts(SUPPORT)
     spanish = [text.es for text in texts]
     for instrument in load_instruments():  # the app's own words about it; its items are published text
         spanish += [instrument.scoring.es, instrument.about.es, *instrument.unavailable_language_notes.values()]
@@ -281,6 +282,19 @@ def _spanish() -> str:
         r"un amigo o una amiga, real o imaginaria",
         r"\ben tres a cinco\b|\bPiensa en tres a cinco\b",
         r"No estoy a solas en esto",
+        r"(?<!rato )\ba solas\b",  # "you are not alone" is "no eres la única persona que pasa por esto"
+        r"[Ss]e vuelve demasiado",
+        r"lástima de ti",
+        r"sufres o no llegas",
+        r"criatura disgustada",
+        r"peso[^.]{0,20}en el estómago",
+        r"pequeños agobios",
+        r"[Cc]ontacto tranquilizador",
+        r"agradecerme",
+        r"buen lugar donde estar",
+        r"exigirme tanto",
+        r"alguien a quien quieres|alguien querido",  # one phrase: "alguien que quieres"
+        r"[«»\"]",  # “ ” quotes throughout
         r"Perteneces aquí",
         r"una respiración a la vez",
         r"\bvosotr|\bos\b|\busted(es)?\b",  # one register: tú, never vosotros or usted
@@ -301,10 +315,28 @@ def test_the_spanish_avoids_regional_words_and_calques(avoided: str) -> None:
         "No soy la única persona",
         "Si quieres",
         "enojo",
+        "Si te desborda",
+        "no eres la única persona que pasa por esto",
+        "No es sentir lástima por ti",
+        "cuando sufres o fallas",
+        "un niño o una niña que está mal",
+        "un nudo en el estómago",
+        "pequeñas tensiones del día",
+        "Contacto reconfortante",
+        "Puedo darme las gracias por",
+        "y eso está bien",
+        "tratarme con dureza",
+        "alguien que quieres",
     ],
 )
 def test_the_spanish_uses_the_reviewed_phrases(wanted: str) -> None:
     assert wanted in _spanish()
+
+
+def test_the_english_spells_practice_one_way() -> None:
+    texts = [*CATALOG.exercises, *CATALOG.affirmations, *load_guides(), *load_programs(), *load_prompts(), SUPPORT]
+    english = " ".join(text.en for value in texts for text in _all_texts(value))
+    assert "practis" not in english.lower()
 
 
 def _program(exercise_id: str, minutes: int) -> ProgramContent:
