@@ -18,7 +18,7 @@ from selfkind.content import (
     load_support_content,
 )
 from selfkind.domain.reminder_content import suggestable_exercises
-from selfkind.models.catalog import Approach, Category, LocalizedText
+from selfkind.models.catalog import Approach, Category, ExerciseContent, LocalizedText
 from selfkind.models.programs import ProgramContent
 from selfkind.models.support import CountrySupportContent
 
@@ -173,6 +173,42 @@ def test_approaches_are_attributed_correctly() -> None:
     assert EXERCISES["three-good-things"].approaches == (Approach.POSITIVE_PSYCHOLOGY,)
     assert Approach.MBSR not in EXERCISES["rain-for-difficult-emotions"].approaches
     assert Approach.MBSR not in EXERCISES["box-breathing"].approaches
+    assert EXERCISES["box-breathing"].approaches == (Approach.CONTEMPLATIVE,)
+    assert EXERCISES["just-like-me"].approaches == (Approach.CONTEMPLATIVE,)
+    assert EXERCISES["rain-for-difficult-emotions"].approaches != (Approach.MSC,)
+
+
+def test_rain_and_just_like_me_credit_their_origins() -> None:
+    rain = EXERCISES["rain-for-difficult-emotions"].summary
+    assert "Michele McDonald" in rain.en
+    assert "Tara Brach" in rain.en
+    assert "Michele McDonald" in rain.es
+    assert "Tara Brach" in rain.es
+    origin = EXERCISES["just-like-me"].summary
+    assert "Search Inside Yourself" in origin.en
+    assert "Compassion Cultivation Training" in origin.en
+    assert "Search Inside Yourself" in origin.es
+
+
+@pytest.mark.parametrize("exercise", CATALOG.exercises, ids=lambda exercise: exercise.id)
+def test_a_practice_that_says_right_now_carries_a_caution(exercise: ExerciseContent) -> None:
+    steps = " ".join(f"{step.text.en} {step.text.es}" for step in exercise.steps).lower()
+    if "right now" in steps or "ahora mismo" in steps:
+        assert exercise.cautions is not None
+
+
+@pytest.mark.parametrize("exercise", CATALOG.exercises, ids=lambda exercise: exercise.id)
+def test_the_numbness_sentence_is_emotional_and_matches_the_posture(exercise: ExerciseContent) -> None:
+    if exercise.cautions is None:
+        return
+    assert "Numbness, or feeling far away" not in exercise.cautions.en
+    assert "entumecimiento" not in exercise.cautions.es
+    if "numbness" in exercise.cautions.en.lower():
+        assert "Emotional numbness, or feeling cut off or unreal" in exercise.cautions.en
+        assert "embotamiento emocional" in exercise.cautions.es
+    if not any("eyes" in step.text.en for step in exercise.steps):
+        assert "open your eyes" not in exercise.cautions.en.lower()
+        assert "abre los ojos" not in exercise.cautions.es.lower()
 
 
 def test_box_breathing_is_one_sixteen_second_round() -> None:
@@ -207,12 +243,12 @@ def test_every_caution_names_numbness_as_a_sign_to_stop_and_ends_with_where_to_g
     cautions = [exercise.cautions for exercise in CATALOG.exercises if exercise.cautions]
     assert len(cautions) >= 28
     for caution in cautions:
-        assert "Numbness" in caution.en
+        assert "Emotional numbness, or feeling cut off or unreal" in caution.en
         assert "sign to stop" in caution.en
         assert caution.en.endswith(
             "open the app's support screen, call a crisis line, or call your local emergency number."
         )
-        assert "entumecimiento" in caution.es
+        assert "embotamiento emocional" in caution.es
         assert caution.es.endswith(
             "abre la pantalla de apoyo de la app, llama a una línea de crisis o al número de emergencias de tu zona."
         )
