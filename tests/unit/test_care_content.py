@@ -404,3 +404,18 @@ def test_programs_number_their_days_in_order() -> None:
         ProgramContent.model_validate(
             {"id": "p", "title": note, "summary": note, "days": [{"day": 2, "minutes": 5, "steps": [step]}]}
         )
+
+
+def _seconds(exercise_id: str, starts: str) -> int:
+    seconds = next(step.seconds for step in EXERCISES[exercise_id].steps if step.text.en.startswith(starts))
+    assert seconds is not None
+    return seconds
+
+
+def test_the_time_goes_to_the_work_not_to_the_padding() -> None:
+    critic = EXERCISES["meeting-your-inner-critic"]
+    dialogue = _seconds("meeting-your-inner-critic", "Ask the critic")
+    assert dialogue == max(step.seconds or 0 for step in critic.steps)
+    assert _seconds("meeting-your-inner-critic", "Thank the part") <= 120
+    assert _seconds("compassionate-letter", "Put the letter aside") <= 60
+    assert _seconds("one-small-kind-action", "When the time comes") <= 60
