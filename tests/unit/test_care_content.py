@@ -419,3 +419,51 @@ def test_the_time_goes_to_the_work_not_to_the_padding() -> None:
     assert _seconds("meeting-your-inner-critic", "Thank the part") <= 120
     assert _seconds("compassionate-letter", "Put the letter aside") <= 60
     assert _seconds("one-small-kind-action", "When the time comes") <= 60
+
+
+@pytest.mark.parametrize("program", load_programs(), ids=lambda program: program.id)
+def test_no_program_opens_with_its_heaviest_practice_before_day_3(program: ProgramContent) -> None:
+    heaviest = max(EXERCISES[step.exercise_id].duration_minutes for day in program.days for step in day.steps)
+    first = min(
+        day.day
+        for day in program.days
+        for step in day.steps
+        if EXERCISES[step.exercise_id].duration_minutes == heaviest
+    )
+    assert first >= 3
+
+
+def test_the_inner_critic_program_befriends_it_and_ends_its_heavy_day_with_an_sos_practice() -> None:
+    program = next(program for program in load_programs() if program.id == "quieting-the-inner-critic")
+    assert program.title.en == "Befriending the inner critic"
+    day = next(day for day in program.days if any(s.exercise_id == "meeting-your-inner-critic" for s in day.steps))
+    assert day.day >= 4
+    assert day.steps[-1].exercise_id.startswith("sos-")
+    assert EXERCISES[day.steps[-1].exercise_id].duration_minutes == 1
+
+
+def test_hard_days_points_to_the_support_screen_and_backdraft_to_soothing_practices() -> None:
+    program = next(program for program in load_programs() if program.id == "hard-days")
+    assert "support screen" in program.summary.en
+    assert "pantalla de apoyo" in program.summary.es
+    backdraft = next(guide for guide in load_guides() if guide.id == "backdraft")
+    assert "soften-soothe-allow" not in backdraft.related_exercises
+    assert "soothing-rhythm-breathing" in backdraft.related_exercises
+
+
+def test_the_start_here_loving_kindness_fits_any_hour() -> None:
+    text = " ".join(f"{step.text.en} {step.text.es}" for step in EXERCISES["loving-kindness-for-yourself"].steps)
+    assert "this morning" not in text
+    assert "esta mañana" not in text
+
+
+@pytest.mark.parametrize(
+    "affirmation_id",
+    [
+        "mistakes-are-how-people-learn-i-can-learn-from-this-one-too",
+        "i-can-meet-this-feeling-with-curiosity-instead-of-judgment",
+    ],
+)
+def test_affirmations_that_presume_a_struggle_are_for_hard_moments(affirmation_id: str) -> None:
+    affirmation = next(item for item in CATALOG.affirmations if item.id == affirmation_id)
+    assert affirmation.for_hard_moments
