@@ -331,6 +331,7 @@ def _spanish() -> str:
         r"exigirme tanto",
         r"alguien a quien quieres|alguien querido",  # one phrase: "alguien que quieres"
         r"[«»\"]",  # “ ” quotes throughout
+        r"\bNota (cómo|lo|el|la)\b",  # "notar", overused: "fíjate en", or "siente" for a sensation
         r"Perteneces aquí",
         r"una respiración a la vez",
         r"\bvosotr|\bos\b|\busted(es)?\b",  # one register: tú, never vosotros or usted
