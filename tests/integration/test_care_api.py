@@ -72,7 +72,7 @@ def test_a_lower_case_code_is_read_as_the_country(catalog: Callable[..., Respons
     assert _json(catalog("/v1/support", "country=gb"))["country"] == "GB"
 
 
-@pytest.mark.parametrize("country", ["MX", "ZZ"])
+@pytest.mark.parametrize("country", ["ZZ", "BR"])
 def test_a_country_without_an_entry_gets_the_emergency_guidance_and_a_directory(
     catalog: Callable[..., Response], country: str
 ) -> None:
@@ -85,12 +85,25 @@ def test_a_country_without_an_entry_gets_the_emergency_guidance_and_a_directory(
     assert support["directory"]["verified_on"]
 
 
-def test_a_country_with_only_an_emergency_number_also_gets_the_directory(catalog: Callable[..., Response]) -> None:
+@pytest.mark.parametrize(("country", "phone"), [("ES", "024"), ("MX", "800 911 2000")])
+def test_spain_and_mexico_answer_a_sourced_line_in_spanish(
+    catalog: Callable[..., Response], country: str, phone: str
+) -> None:
+    support = _json(catalog("/v1/support", f"country={country}", **{"Accept-Language": "es"}))
+
+    line = support["lines"][0]
+    assert line["phone"] == phone
+    assert line["source"].startswith("https://")
+    assert line["verified_on"]
+    assert "es" in line["languages"]
+
+
+def test_spain_names_112_with_its_source(catalog: Callable[..., Response]) -> None:
     support = _json(catalog("/v1/support", "country=ES", **{"Accept-Language": "es"}))
 
     assert support["emergency_number"] == "112"
+    assert support["emergency_source"].startswith("https://")
     assert support["message"].startswith("Si estás en peligro ahora, llama al 112.")
-    assert support["directory"] is not None
 
 
 @pytest.mark.parametrize("query", ["country=USA", "country=1A", "country=", "country=U", ""])

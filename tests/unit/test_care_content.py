@@ -18,8 +18,9 @@ from selfkind.content import (
     load_support_content,
 )
 from selfkind.domain.reminder_content import suggestable_exercises
-from selfkind.models.catalog import Approach, Category, LocalizedText
+from selfkind.models.catalog import Approach, Category, ExerciseContent, LocalizedText
 from selfkind.models.programs import ProgramContent
+from selfkind.models.support import CountrySupportContent
 
 CATALOG = load_catalog_content()
 EXERCISES = {exercise.id: exercise for exercise in CATALOG.exercises}
@@ -56,6 +57,58 @@ def test_every_number_names_its_official_source_read_within_the_last_year() -> N
     for source, verified_on in dated:
         assert source.scheme == "https", source
         assert date.today() - A_YEAR < verified_on <= date.today(), source
+
+
+# Each source must be the service's own page or a government's; an entry whose official page could
+# not be read names the page it was read from and says so in its note (issue 15's rule).
+OWN_OR_GOVERNMENT = {
+    "US": ("988lifeline.org", "fcc.gov"),
+    "CA": ("canada.ca", "988.ca"),
+    "GB": ("samaritans.org", "nhs.uk", "gov.uk"),
+    "IE": ("samaritans.org", "gov.ie"),
+    "AU": ("lifeline.org.au", "lifelineh2h.org.au", "gov.au"),
+    "NZ": ("1737.org.nz", "govt.nz"),
+    "ES": ("sanidad.gob.es", "gob.es", "boe.es"),
+    "MX": ("gob.mx",),
+}
+READ_ELSEWHERE = {("ES", "024"), ("MX", "800 911 2000")}
+
+
+def _on(host: str | None, domains: tuple[str, ...]) -> bool:
+    return host is not None and any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+@pytest.mark.parametrize("entry", SUPPORT.countries, ids=lambda entry: entry.country)
+def test_every_source_is_the_services_own_page_or_a_governments(entry: CountrySupportContent) -> None:
+    domains = OWN_OR_GOVERNMENT[entry.country]
+    if entry.emergency:
+        assert _on(entry.emergency.source.host, domains), entry.emergency.source
+    for line in entry.lines:
+        if (entry.country, line.phone) in READ_ELSEWHERE:
+            assert line.note is not None
+            assert "could not be read here" in line.note.en, line.name.en
+            assert "no se pudo leer aquí" in line.note.es, line.name.es
+        else:
+            assert _on(line.source.host, domains), line.source
+        if line.chat_url:
+            assert _on(line.chat_url.host, domains), line.chat_url
+
+
+def test_the_directory_is_find_a_helpline_itself() -> None:
+    assert str(SUPPORT.directory.url).rstrip("/") == "https://findahelpline.com"
+    assert SUPPORT.directory.source.host == "findahelpline.com"
+
+
+@pytest.mark.parametrize(("country", "phone"), [("ES", "024"), ("MX", "800 911 2000")])
+def test_spain_and_mexico_have_their_crisis_line(country: str, phone: str) -> None:
+    entry = next(entry for entry in SUPPORT.countries if entry.country == country)
+    assert [line.phone for line in entry.lines] == [phone]
+
+
+def test_lifeline_australia_takes_texts_and_988_points_to_its_chat_page() -> None:
+    lines = {entry.country: entry.lines[0] for entry in SUPPORT.countries if entry.lines}
+    assert lines["AU"].sms == "0477 13 11 14"
+    assert str(lines["US"].chat_url) == "https://988lifeline.org/chat"
 
 
 def test_an_entry_without_a_sourced_emergency_number_or_line_is_left_out_not_guessed() -> None:
@@ -120,6 +173,42 @@ def test_approaches_are_attributed_correctly() -> None:
     assert EXERCISES["three-good-things"].approaches == (Approach.POSITIVE_PSYCHOLOGY,)
     assert Approach.MBSR not in EXERCISES["rain-for-difficult-emotions"].approaches
     assert Approach.MBSR not in EXERCISES["box-breathing"].approaches
+    assert EXERCISES["box-breathing"].approaches == (Approach.CONTEMPLATIVE,)
+    assert EXERCISES["just-like-me"].approaches == (Approach.CONTEMPLATIVE,)
+    assert EXERCISES["rain-for-difficult-emotions"].approaches != (Approach.MSC,)
+
+
+def test_rain_and_just_like_me_credit_their_origins() -> None:
+    rain = EXERCISES["rain-for-difficult-emotions"].summary
+    assert "Michele McDonald" in rain.en
+    assert "Tara Brach" in rain.en
+    assert "Michele McDonald" in rain.es
+    assert "Tara Brach" in rain.es
+    origin = EXERCISES["just-like-me"].summary
+    assert "Search Inside Yourself" in origin.en
+    assert "Compassion Cultivation Training" in origin.en
+    assert "Search Inside Yourself" in origin.es
+
+
+@pytest.mark.parametrize("exercise", CATALOG.exercises, ids=lambda exercise: exercise.id)
+def test_a_practice_that_says_right_now_carries_a_caution(exercise: ExerciseContent) -> None:
+    steps = " ".join(f"{step.text.en} {step.text.es}" for step in exercise.steps).lower()
+    if "right now" in steps or "ahora mismo" in steps:
+        assert exercise.cautions is not None
+
+
+@pytest.mark.parametrize("exercise", CATALOG.exercises, ids=lambda exercise: exercise.id)
+def test_the_numbness_sentence_is_emotional_and_matches_the_posture(exercise: ExerciseContent) -> None:
+    if exercise.cautions is None:
+        return
+    assert "Numbness, or feeling far away" not in exercise.cautions.en
+    assert "entumecimiento" not in exercise.cautions.es
+    if "numbness" in exercise.cautions.en.lower():
+        assert "Emotional numbness, or feeling cut off or unreal" in exercise.cautions.en
+        assert "embotamiento emocional" in exercise.cautions.es
+    if not any("eyes" in step.text.en for step in exercise.steps):
+        assert "open your eyes" not in exercise.cautions.en.lower()
+        assert "abre los ojos" not in exercise.cautions.es.lower()
 
 
 def test_box_breathing_is_one_sixteen_second_round() -> None:
@@ -154,12 +243,12 @@ def test_every_caution_names_numbness_as_a_sign_to_stop_and_ends_with_where_to_g
     cautions = [exercise.cautions for exercise in CATALOG.exercises if exercise.cautions]
     assert len(cautions) >= 28
     for caution in cautions:
-        assert "Numbness" in caution.en
+        assert "Emotional numbness, or feeling cut off or unreal" in caution.en
         assert "sign to stop" in caution.en
         assert caution.en.endswith(
             "open the app's support screen, call a crisis line, or call your local emergency number."
         )
-        assert "entumecimiento" in caution.es
+        assert "embotamiento emocional" in caution.es
         assert caution.es.endswith(
             "abre la pantalla de apoyo de la app, llama a una línea de crisis o al número de emergencias de tu zona."
         )
@@ -211,6 +300,7 @@ def _spanish() -> str:
         texts += _all_texts(program)
     for prompt in load_prompts():
         texts += _all_texts(prompt)
+    texts += _all_texts(SUPPORT)
     spanish = [text.es for text in texts]
     for instrument in load_instruments():  # the app's own words about it; its items are published text
         spanish += [instrument.scoring.es, instrument.about.es, *instrument.unavailable_language_notes.values()]
@@ -228,6 +318,20 @@ def _spanish() -> str:
         r"un amigo o una amiga, real o imaginaria",
         r"\ben tres a cinco\b|\bPiensa en tres a cinco\b",
         r"No estoy a solas en esto",
+        r"(?<!rato )\ba solas\b",  # "you are not alone" is "no eres la única persona que pasa por esto"
+        r"[Ss]e vuelve demasiado",
+        r"lástima de ti",
+        r"sufres o no llegas",
+        r"criatura disgustada",
+        r"peso[^.]{0,20}en el estómago",
+        r"pequeños agobios",
+        r"[Cc]ontacto tranquilizador",
+        r"agradecerme",
+        r"buen lugar donde estar",
+        r"exigirme tanto",
+        r"alguien a quien quieres|alguien querido",  # one phrase: "alguien que quieres"
+        r"[«»\"]",  # “ ” quotes throughout
+        r"\bNota (cómo|lo|el|la)\b",  # "notar", overused: "fíjate en", or "siente" for a sensation
         r"Perteneces aquí",
         r"una respiración a la vez",
         r"\bvosotr|\bos\b|\busted(es)?\b",  # one register: tú, never vosotros or usted
@@ -248,10 +352,28 @@ def test_the_spanish_avoids_regional_words_and_calques(avoided: str) -> None:
         "No soy la única persona",
         "Si quieres",
         "enojo",
+        "Si te desborda",
+        "no eres la única persona que pasa por esto",
+        "No es sentir lástima por ti",
+        "cuando sufres o fallas",
+        "un niño o una niña que está mal",
+        "un nudo en el estómago",
+        "pequeñas tensiones del día",
+        "Contacto reconfortante",
+        "Puedo darme las gracias por",
+        "y eso está bien",
+        "tratarme con dureza",
+        "alguien que quieres",
     ],
 )
 def test_the_spanish_uses_the_reviewed_phrases(wanted: str) -> None:
     assert wanted in _spanish()
+
+
+def test_the_english_spells_practice_one_way() -> None:
+    texts = [*CATALOG.exercises, *CATALOG.affirmations, *load_guides(), *load_programs(), *load_prompts(), SUPPORT]
+    english = " ".join(text.en for value in texts for text in _all_texts(value))
+    assert "practis" not in english.lower()
 
 
 def _program(exercise_id: str, minutes: int) -> ProgramContent:
@@ -283,3 +405,66 @@ def test_programs_number_their_days_in_order() -> None:
         ProgramContent.model_validate(
             {"id": "p", "title": note, "summary": note, "days": [{"day": 2, "minutes": 5, "steps": [step]}]}
         )
+
+
+def _seconds(exercise_id: str, starts: str) -> int:
+    seconds = next(step.seconds for step in EXERCISES[exercise_id].steps if step.text.en.startswith(starts))
+    assert seconds is not None
+    return seconds
+
+
+def test_the_time_goes_to_the_work_not_to_the_padding() -> None:
+    critic = EXERCISES["meeting-your-inner-critic"]
+    dialogue = _seconds("meeting-your-inner-critic", "Ask the critic")
+    assert dialogue == max(step.seconds or 0 for step in critic.steps)
+    assert _seconds("meeting-your-inner-critic", "Thank the part") <= 120
+    assert _seconds("compassionate-letter", "Put the letter aside") <= 60
+    assert _seconds("one-small-kind-action", "When the time comes") <= 60
+
+
+@pytest.mark.parametrize("program", load_programs(), ids=lambda program: program.id)
+def test_no_program_opens_with_its_heaviest_practice_before_day_3(program: ProgramContent) -> None:
+    heaviest = max(EXERCISES[step.exercise_id].duration_minutes for day in program.days for step in day.steps)
+    first = min(
+        day.day
+        for day in program.days
+        for step in day.steps
+        if EXERCISES[step.exercise_id].duration_minutes == heaviest
+    )
+    assert first >= 3
+
+
+def test_the_inner_critic_program_befriends_it_and_ends_its_heavy_day_with_an_sos_practice() -> None:
+    program = next(program for program in load_programs() if program.id == "quieting-the-inner-critic")
+    assert program.title.en == "Befriending the inner critic"
+    day = next(day for day in program.days if any(s.exercise_id == "meeting-your-inner-critic" for s in day.steps))
+    assert day.day >= 4
+    assert day.steps[-1].exercise_id.startswith("sos-")
+    assert EXERCISES[day.steps[-1].exercise_id].duration_minutes == 1
+
+
+def test_hard_days_points_to_the_support_screen_and_backdraft_to_soothing_practices() -> None:
+    program = next(program for program in load_programs() if program.id == "hard-days")
+    assert "support screen" in program.summary.en
+    assert "pantalla de apoyo" in program.summary.es
+    backdraft = next(guide for guide in load_guides() if guide.id == "backdraft")
+    assert "soften-soothe-allow" not in backdraft.related_exercises
+    assert "soothing-rhythm-breathing" in backdraft.related_exercises
+
+
+def test_the_start_here_loving_kindness_fits_any_hour() -> None:
+    text = " ".join(f"{step.text.en} {step.text.es}" for step in EXERCISES["loving-kindness-for-yourself"].steps)
+    assert "this morning" not in text
+    assert "esta mañana" not in text
+
+
+@pytest.mark.parametrize(
+    "affirmation_id",
+    [
+        "mistakes-are-how-people-learn-i-can-learn-from-this-one-too",
+        "i-can-meet-this-feeling-with-curiosity-instead-of-judgment",
+    ],
+)
+def test_affirmations_that_presume_a_struggle_are_for_hard_moments(affirmation_id: str) -> None:
+    affirmation = next(item for item in CATALOG.affirmations if item.id == affirmation_id)
+    assert affirmation.for_hard_moments

@@ -68,6 +68,7 @@ class Approach(StrEnum):
     CBT = "CBT"  # Cognitive Behavioural Therapy
     MBCT = "MBCT"  # Mindfulness-Based Cognitive Therapy
     POSITIVE_PSYCHOLOGY = "positive_psychology"
+    CONTEMPLATIVE = "contemplative"  # general contemplative or paced-breathing practice, from no one therapy
 
 
 class SuitableTime(StrEnum):
