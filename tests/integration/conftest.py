@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from devstack.events import http_api_event
 from devstack.fcm import FcmStandIn
 from devstack.lambda_api import LocalLambdaApi
 from tests.conftest import Handler
+from tests.integration.catalog_client import Response
 from tests.reminder_world import InProcess, ReminderWorld
 
 
@@ -43,3 +45,14 @@ def sync(invoke: Callable[[str], Handler]) -> Handler:
 @pytest.fixture
 def account(invoke: Callable[[str], Handler]) -> Handler:
     return invoke("AccountFunction")
+
+
+@pytest.fixture
+def catalog(invoke: Callable[[str], Handler]) -> Callable[..., Response]:
+    """GET requests to the catalog function: catalog("/v1/support", "country=ES", **headers)."""
+    handler = invoke("CatalogFunction")
+
+    def get(path: str, query: str = "", **headers: str) -> Response:
+        return handler(http_api_event("GET", path, query=query, headers=headers))
+
+    return get

@@ -3,45 +3,17 @@ Gateway sends."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from devstack.events import http_api_event
-from tests.conftest import Handler
-
-Response = dict[str, Any]
-
-
-@pytest.fixture
-def catalog(invoke: Callable[[str], Handler]) -> Callable[..., Response]:
-    handler = invoke("CatalogFunction")
-
-    def get(path: str, query: str = "", **headers: str) -> Response:
-        return handler(http_api_event("GET", path, query=query, headers=headers))
-
-    return get
-
-
-def _json(response: Response) -> Any:
-    assert response["statusCode"] == 200, response["body"]
-    return json.loads(response["body"])
-
-
-def _problem(response: Response, status: int) -> dict[str, Any]:
-    assert response["statusCode"] == status
-    assert response["headers"]["Content-Type"] == "application/problem+json"
-    problem: dict[str, Any] = json.loads(response["body"])
-    return problem
-
+from tests.integration.catalog_client import Response, ok_json, problem_of
 
 # --- GET /v1/support ---
 
 
 def test_support_lists_sourced_lines_and_the_emergency_number(catalog: Callable[..., Response]) -> None:
-    support = _json(catalog("/v1/support", "country=US"))
+    support = ok_json(catalog("/v1/support", "country=US"))
 
     assert support["country"] == "US"
     assert support["emergency_number"] == "911"
@@ -59,7 +31,7 @@ def test_support_speaks_spanish_and_is_cacheable(catalog: Callable[..., Response
     spanish = catalog("/v1/support", "country=US", **{"Accept-Language": "es-MX,es;q=0.9"})
 
     assert spanish["headers"]["Content-Language"] == "es"
-    assert _json(spanish)["message"].startswith("Si estás en peligro ahora, llama al 911.")
+    assert ok_json(spanish)["message"].startswith("Si estás en peligro ahora, llama al 911.")
     assert spanish["headers"]["ETag"] != english["headers"]["ETag"]
     assert "public" in spanish["headers"]["Cache-Control"]
     again = catalog(
@@ -69,14 +41,14 @@ def test_support_speaks_spanish_and_is_cacheable(catalog: Callable[..., Response
 
 
 def test_a_lower_case_code_is_read_as_the_country(catalog: Callable[..., Response]) -> None:
-    assert _json(catalog("/v1/support", "country=gb"))["country"] == "GB"
+    assert ok_json(catalog("/v1/support", "country=gb"))["country"] == "GB"
 
 
 @pytest.mark.parametrize("country", ["ZZ", "BR"])
 def test_a_country_without_an_entry_gets_the_emergency_guidance_and_a_directory(
     catalog: Callable[..., Response], country: str
 ) -> None:
-    support = _json(catalog("/v1/support", f"country={country}"))
+    support = ok_json(catalog("/v1/support", f"country={country}"))
 
     assert support["emergency_number"] is None
     assert support["lines"] == []
@@ -89,7 +61,7 @@ def test_a_country_without_an_entry_gets_the_emergency_guidance_and_a_directory(
 def test_spain_and_mexico_answer_a_sourced_line_in_spanish(
     catalog: Callable[..., Response], country: str, phone: str
 ) -> None:
-    support = _json(catalog("/v1/support", f"country={country}", **{"Accept-Language": "es"}))
+    support = ok_json(catalog("/v1/support", f"country={country}", **{"Accept-Language": "es"}))
 
     line = support["lines"][0]
     assert line["phone"] == phone
@@ -99,7 +71,7 @@ def test_spain_and_mexico_answer_a_sourced_line_in_spanish(
 
 
 def test_spain_names_112_with_its_source(catalog: Callable[..., Response]) -> None:
-    support = _json(catalog("/v1/support", "country=ES", **{"Accept-Language": "es"}))
+    support = ok_json(catalog("/v1/support", "country=ES", **{"Accept-Language": "es"}))
 
     assert support["emergency_number"] == "112"
     assert support["emergency_source"].startswith("https://")
@@ -108,7 +80,7 @@ def test_spain_names_112_with_its_source(catalog: Callable[..., Response]) -> No
 
 @pytest.mark.parametrize("query", ["country=USA", "country=1A", "country=", "country=U", ""])
 def test_a_malformed_or_missing_country_is_a_400_naming_it(catalog: Callable[..., Response], query: str) -> None:
-    problem = _problem(catalog("/v1/support", query), 400)
+    problem = problem_of(catalog("/v1/support", query), 400)
 
     assert [error["field"] for error in problem["errors"]] == ["country"]
 
@@ -117,31 +89,31 @@ def test_a_malformed_or_missing_country_is_a_400_naming_it(catalog: Callable[...
 
 
 def test_guides_are_listed_and_read_in_either_language(catalog: Callable[..., Response]) -> None:
-    items = _json(catalog("/v1/guides"))["items"]
+    items = ok_json(catalog("/v1/guides"))["items"]
     assert {"what-is-self-compassion", "backdraft", "how-to-start"} <= {item["id"] for item in items}
 
-    guide = _json(catalog("/v1/guides/backdraft", **{"Accept-Language": "es"}))
+    guide = ok_json(catalog("/v1/guides/backdraft", **{"Accept-Language": "es"}))
     assert guide["title"].startswith("Cuando la amabilidad")
     assert guide["sections"]
     assert guide["related_exercises"]
 
 
 def test_an_unknown_guide_is_a_404_problem(catalog: Callable[..., Response]) -> None:
-    assert _problem(catalog("/v1/guides/no-such-guide"), 404)["type"].endswith("/not-found")
+    assert problem_of(catalog("/v1/guides/no-such-guide"), 404)["type"].endswith("/not-found")
 
 
 # --- programs ---
 
 
 def test_programs_are_listed_with_their_length(catalog: Callable[..., Response]) -> None:
-    items = {item["id"]: item for item in _json(catalog("/v1/programs"))["items"]}
+    items = {item["id"]: item for item in ok_json(catalog("/v1/programs"))["items"]}
 
     assert items["start-here"]["days"] >= 7
     assert len(items) >= 3
 
 
 def test_a_program_lists_its_days_with_each_exercise_and_a_note(catalog: Callable[..., Response]) -> None:
-    program = _json(catalog("/v1/programs/start-here", **{"Accept-Language": "es"}))
+    program = ok_json(catalog("/v1/programs/start-here", **{"Accept-Language": "es"}))
 
     first = program["days"][0]
     assert first["day"] == 1
@@ -153,11 +125,11 @@ def test_a_program_lists_its_days_with_each_exercise_and_a_note(catalog: Callabl
 
 
 def test_an_unknown_program_is_a_404_problem(catalog: Callable[..., Response]) -> None:
-    assert _problem(catalog("/v1/programs/nope"), 404)["status"] == 404
+    assert problem_of(catalog("/v1/programs/nope"), 404)["status"] == 404
 
 
 def test_care_routes_reject_unknown_query_parameters(catalog: Callable[..., Response]) -> None:
-    problem = _problem(catalog("/v1/guides", "lang=es"), 400)
+    problem = problem_of(catalog("/v1/guides", "lang=es"), 400)
 
     # The parameter the client chose is not repeated: the error says what the endpoint takes instead.
     [error] = problem["errors"]

@@ -3,40 +3,11 @@ API Gateway sends."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from devstack.events import http_api_event
-from tests.conftest import Handler
-
-Response = dict[str, Any]
-
-
-@pytest.fixture
-def catalog(invoke: Callable[[str], Handler]) -> Callable[..., Response]:
-    handler = invoke("CatalogFunction")
-
-    def get(path: str, query: str = "", **headers: str) -> Response:
-        return handler(http_api_event("GET", path, query=query, headers=headers))
-
-    return get
-
-
-def _json(response: Response) -> Any:
-    assert response["statusCode"] == 200, response["body"]
-    return json.loads(response["body"])
-
-
-def _problem(response: Response, status: int) -> dict[str, Any]:
-    assert response["statusCode"] == status
-    assert response["headers"]["Content-Type"] == "application/problem+json"
-    problem: dict[str, Any] = json.loads(response["body"])
-    assert problem["status"] == status
-    return problem
-
+from tests.integration.catalog_client import Response, ok_json, problem_of
 
 # --- GET /v1/prompts ---
 
@@ -44,7 +15,7 @@ def _problem(response: Response, status: int) -> dict[str, Any]:
 def test_prompts_are_listed_in_english_by_default_and_cacheable(catalog: Callable[..., Response]) -> None:
     response = catalog("/v1/prompts")
 
-    items = _json(response)["items"]
+    items = ok_json(response)["items"]
     assert len(items) >= 48
     assert set(items[0]) == {"id", "text", "technique", "theme", "for_hard_moments"}
     assert response["headers"]["Content-Language"] == "en"
@@ -54,9 +25,9 @@ def test_prompts_are_listed_in_english_by_default_and_cacheable(catalog: Callabl
 
 
 def test_prompt_filters_combine_with_and(catalog: Callable[..., Response]) -> None:
-    everything = _json(catalog("/v1/prompts"))["items"]
+    everything = ok_json(catalog("/v1/prompts"))["items"]
 
-    items = _json(catalog("/v1/prompts", "theme=common_humanity&technique=common_humanity&for_hard_moments=true"))[
+    items = ok_json(catalog("/v1/prompts", "theme=common_humanity&technique=common_humanity&for_hard_moments=true"))[
         "items"
     ]
 
@@ -70,14 +41,14 @@ def test_prompt_filters_combine_with_and(catalog: Callable[..., Response]) -> No
 
 
 def test_for_hard_moments_false_leaves_out_the_prompts_for_hard_moments(catalog: Callable[..., Response]) -> None:
-    calm = _json(catalog("/v1/prompts", "for_hard_moments=false"))["items"]
-    hard = _json(catalog("/v1/prompts", "for_hard_moments=true"))["items"]
+    calm = ok_json(catalog("/v1/prompts", "for_hard_moments=false"))["items"]
+    hard = ok_json(catalog("/v1/prompts", "for_hard_moments=true"))["items"]
 
     assert calm
     assert hard
     assert not any(item["for_hard_moments"] for item in calm)
     assert all(item["for_hard_moments"] for item in hard)
-    assert len(calm) + len(hard) == len(_json(catalog("/v1/prompts"))["items"])
+    assert len(calm) + len(hard) == len(ok_json(catalog("/v1/prompts"))["items"])
 
 
 @pytest.mark.parametrize(
@@ -93,14 +64,14 @@ def test_for_hard_moments_false_leaves_out_the_prompts_for_hard_moments(catalog:
 def test_an_unknown_filter_value_is_a_400_naming_the_parameter(
     catalog: Callable[..., Response], query: str, parameter: str
 ) -> None:
-    problem = _problem(catalog("/v1/prompts", query), 400)
+    problem = problem_of(catalog("/v1/prompts", query), 400)
 
     assert [(error["location"], error["field"]) for error in problem["errors"]] == [("query", parameter)]
     assert parameter in problem["detail"]
 
 
 def test_an_unknown_parameter_name_is_a_400_listing_the_filters_there_are(catalog: Callable[..., Response]) -> None:
-    problem = _problem(catalog("/v1/prompts", "mood=low"), 400)
+    problem = problem_of(catalog("/v1/prompts", "mood=low"), 400)
 
     [error] = problem["errors"]
     assert (error["location"], error["field"]) == ("query", "")
@@ -113,9 +84,9 @@ def test_a_prompt_is_read_in_spanish_with_its_own_etag_and_a_304(catalog: Callab
     spanish = catalog("/v1/prompts/a-letter-as-to-a-dear-friend", **{"Accept-Language": "es-MX,es;q=0.9"})
 
     assert spanish["headers"]["Content-Language"] == "es"
-    assert _json(spanish)["text"].startswith("Si quieres, escríbete una carta")
-    assert _json(english)["text"].startswith("If you like, write a short letter")
-    assert _json(spanish)["theme"] == "self_kindness_letter"
+    assert ok_json(spanish)["text"].startswith("Si quieres, escríbete una carta")
+    assert ok_json(english)["text"].startswith("If you like, write a short letter")
+    assert ok_json(spanish)["theme"] == "self_kindness_letter"
     assert spanish["headers"]["ETag"] != english["headers"]["ETag"]
     again = catalog(
         "/v1/prompts/a-letter-as-to-a-dear-friend",
@@ -134,7 +105,7 @@ def test_a_filtered_list_answers_304_to_its_etag(catalog: Callable[..., Response
 
 
 def test_an_unknown_prompt_is_a_404_problem_that_does_not_repeat_the_id(catalog: Callable[..., Response]) -> None:
-    problem = _problem(catalog("/v1/prompts/no-such-prompt"), 404)
+    problem = problem_of(catalog("/v1/prompts/no-such-prompt"), 404)
 
     assert problem["type"].endswith("/not-found")
     assert "no-such-prompt" not in problem["detail"]
@@ -146,7 +117,7 @@ def test_an_unknown_prompt_is_a_404_problem_that_does_not_repeat_the_id(catalog:
 def test_the_scs_sf_is_served_whole_and_cacheable(catalog: Callable[..., Response]) -> None:
     response = catalog("/v1/instruments/scs-sf")
 
-    instrument = _json(response)
+    instrument = ok_json(response)
     assert response["headers"]["Content-Language"] == "en"
     assert response["headers"]["Cache-Control"].startswith("public, max-age=")
     assert instrument["id"] == "scs-sf"
@@ -171,11 +142,11 @@ def test_a_spanish_request_gets_the_english_items_with_a_note_in_spanish(catalog
     english = catalog("/v1/instruments/scs-sf")
     spanish = catalog("/v1/instruments/scs-sf", **{"Accept-Language": "es"})
 
-    instrument = _json(spanish)
+    instrument = ok_json(spanish)
     # The items are in English (no validated Spanish version is served), and the header says so.
     assert spanish["headers"]["Content-Language"] == "en"
     assert instrument["language"] == "en"
-    assert instrument["items"] == _json(english)["items"]
+    assert instrument["items"] == ok_json(english)["items"]
     assert instrument["language_note"]["language"] == "es"
     assert instrument["language_note"]["text"].startswith("La versión española validada de esta escala")
     assert "no un diagnóstico" in instrument["language_note"]["text"]
@@ -186,10 +157,10 @@ def test_a_spanish_request_gets_the_english_items_with_a_note_in_spanish(catalog
 
 
 def test_the_instrument_takes_no_query_parameters(catalog: Callable[..., Response]) -> None:
-    problem = _problem(catalog("/v1/instruments/scs-sf", "lang=es"), 400)
+    problem = problem_of(catalog("/v1/instruments/scs-sf", "lang=es"), 400)
 
     assert problem["errors"][0]["message"].endswith("it takes none")
 
 
 def test_an_instrument_the_app_does_not_serve_is_a_404(catalog: Callable[..., Response]) -> None:
-    _problem(catalog("/v1/instruments/scs"), 404)
+    problem_of(catalog("/v1/instruments/scs"), 404)
