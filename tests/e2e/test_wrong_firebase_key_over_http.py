@@ -5,8 +5,11 @@ window."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.local_stack import LocalStack
+
+MADRID = ZoneInfo("Europe/Madrid")
 
 
 def _device(fid: str) -> dict[str, str]:
@@ -17,8 +20,10 @@ def test_a_sender_id_mismatch_removes_no_device_and_the_reminder_goes_out_when_i
     token = stack.token("e2e-wrong-key-user")
     for name, fid in (("phone", "fid-wrong-key-phone"), ("tablet", "fid-wrong-key-tablet")):
         assert stack.request("PUT", f"/v1/devices/{name}", _device(fid), token=token).status == 200
+    # Due after the stack's last tick (another test's may be hours ahead of now): tick times only move forward
+    local_time = stack.minutes_ahead(3).astimezone(MADRID).strftime("%H:%M")
     reminder = stack.request(
-        "PUT", "/v1/reminders/evening", {"kind": "affirmation", "local_time": "21:00"}, token=token
+        "PUT", "/v1/reminders/evening", {"kind": "affirmation", "local_time": local_time}, token=token
     )
     assert reminder.status == 200
     due = datetime.fromisoformat(reminder.json()["next_fire_at"])
@@ -27,7 +32,9 @@ def test_a_sender_id_mismatch_removes_no_device_and_the_reminder_goes_out_when_i
     assert stack.request("POST", "/_local/fcm/faults", fault).status == 200
 
     try:
-        refused = stack.request("POST", "/_local/tick", {"time": due.isoformat()}).json()
+        refused_tick = stack.tick(due)
+        assert refused_tick.status == 200, refused_tick.body
+        refused = refused_tick.json()
         # Then nothing was sent and nothing removed: the message waits for its redelivery
         assert (refused["sent"], refused["failed"]) == (0, 1)
         devices = stack.request("GET", "/v1/devices", token=token).json()["items"]
@@ -38,7 +45,9 @@ def test_a_sender_id_mismatch_removes_no_device_and_the_reminder_goes_out_when_i
         stack.request("DELETE", "/_local/fcm/faults")
 
     # When the fault has cleared and the message comes back (the queue's 180 s), within the window
-    later = stack.request("POST", "/_local/tick", {"time": (due + timedelta(minutes=4)).isoformat()}).json()
+    later_tick = stack.tick(due + timedelta(minutes=4))
+    assert later_tick.status == 200, later_tick.body
+    later = later_tick.json()
 
     assert later["sent"] == 1
     delivered = [a for a in stack.request("GET", "/_local/fcm/messages").json()["items"] if a["status"] == 200]
