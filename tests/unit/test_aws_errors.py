@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from selfkind.adapters.sqs import SqsQueue
 from selfkind.aws_errors import is_transient
-from selfkind.data.base import dynamodb_errors
+from selfkind.data.base import mapped
 from selfkind.models.exceptions import DependencyError
 
 
@@ -46,12 +46,41 @@ def test_an_unreachable_service_is_not_transient() -> None:
     assert is_transient(EndpointConnectionError(endpoint_url="https://sqs.eu-west-1.amazonaws.com")) is False
 
 
-def test_the_repositories_say_which_it_was() -> None:
-    with pytest.raises(DependencyError) as denied, dynamodb_errors("query"):
-        raise _client_error("AccessDeniedException")
-    with pytest.raises(DependencyError) as throttled, dynamodb_errors("query"):
-        raise _client_error("ProvisionedThroughputExceededException")
-    assert (denied.value.transient, throttled.value.transient) == (False, True)
+class _Failing:
+    """A DynamoDB client whose every call fails with the given error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def query(self, **_: Any) -> dict[str, Any]:
+        raise self.error
+
+
+def _query_through_mapping(error: Exception) -> Exception:
+    with pytest.raises(Exception) as raised:  # noqa: PT011 (which type is the point of the callers)
+        mapped(_Failing(error)).query(TableName="t")  # type: ignore[arg-type]
+    return raised.value
+
+
+def test_the_data_layer_says_which_it_was() -> None:
+    denied = _query_through_mapping(_client_error("AccessDeniedException"))
+    throttled = _query_through_mapping(_client_error("ProvisionedThroughputExceededException"))
+    down = _query_through_mapping(EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com"))
+    assert all(isinstance(error, DependencyError) for error in (denied, throttled, down))
+    assert [error.transient for error in (denied, throttled, down)] == [False, True, False]  # type: ignore[attr-defined]
+    assert throttled.operation == "query"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "code", ["ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"]
+)
+def test_the_answers_a_repository_reads_itself_pass_through(code: str) -> None:
+    assert isinstance(_query_through_mapping(_client_error(code)), ClientError)
+
+
+def test_mapping_twice_maps_once() -> None:
+    client = mapped(_Failing(_client_error("ThrottlingException")))  # type: ignore[arg-type]
+    assert mapped(client) is client
 
 
 class _Sqs:

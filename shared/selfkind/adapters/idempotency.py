@@ -20,15 +20,17 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.aws_errors import is_transient
 from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import IDEMPOTENCY_PREFIX, user_pk
-from selfkind.models.exceptions import IdempotencyKeyReusedError, RequestInProgressError
+from selfkind.models.exceptions import DependencyError, IdempotencyKeyReusedError, RequestInProgressError
 
 if TYPE_CHECKING:
     from types_boto3_dynamodb import DynamoDBClient
@@ -126,4 +128,9 @@ def run_once(
         raise IdempotencyKeyReusedError from error
     except IdempotencyAlreadyInProgressError as error:
         raise RequestInProgressError from error
+    except IdempotencyPersistenceLayerError as error:
+        # Powertools wraps the store's failures: the data layer's convention, DependencyError (a 503).
+        cause = error.__cause__
+        transient = is_transient(cause) if isinstance(cause, (ClientError, BotoCoreError)) else False
+        raise DependencyError("dynamodb", "idempotency", transient=transient) from error
     return result

@@ -58,8 +58,8 @@ _PROBLEM_DESCRIPTIONS: dict[HTTPStatus, str] = {
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Over a documented size or count limit",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The Idempotency-Key was already used with another request (query or body)",
-    HTTPStatus.SERVICE_UNAVAILABLE: "Busy (storage contention, or the account is being erased): retry after "
-    "Retry-After seconds",
+    HTTPStatus.SERVICE_UNAVAILABLE: "Busy or unavailable (storage contention or throttling, a dependency down, or "
+    "the account being erased): retry after Retry-After seconds",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Something went wrong on our side",
 }
 _RETRY_AFTER: dict[str, Any] = {
@@ -74,7 +74,9 @@ def documented_responses(
     authenticated: bool = True,
 ) -> dict[int, OpenAPIResponse]:
     """Every status a route can answer: its model on 200 (or 204 with no body when model is None), the
-    problems it can raise, 400 and 500 (any route), and API Gateway's own 401 (JWT) and 429 (throttling)."""
+    problems it can raise, 400 and 500 (any route), and API Gateway's own 401 (JWT) and 429 (throttling).
+    An authenticated route reads or writes the user's data, so it can also answer 503 (storage throttled
+    or unavailable)."""
     problem_content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
         PROBLEM_CONTENT_TYPE: {"model": Problem}
     }
@@ -88,7 +90,10 @@ def documented_responses(
     )
     if cacheable:
         responses[304] = {"description": "Not modified: the ETag in If-None-Match still matches"}
-    for status in sorted({HTTPStatus.BAD_REQUEST, HTTPStatus.INTERNAL_SERVER_ERROR, *problems}):
+    statuses = {HTTPStatus.BAD_REQUEST, HTTPStatus.INTERNAL_SERVER_ERROR, *problems}
+    if authenticated:
+        statuses.add(HTTPStatus.SERVICE_UNAVAILABLE)
+    for status in sorted(statuses):
         response: OpenAPIResponse = {"description": _PROBLEM_DESCRIPTIONS[status], "content": problem_content}
         if status is HTTPStatus.SERVICE_UNAVAILABLE:
             response["headers"] = _RETRY_AFTER

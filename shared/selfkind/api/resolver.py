@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import traceback
+from dataclasses import dataclass
+from functools import partial
 from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote
@@ -30,6 +32,7 @@ from selfkind.api.validation import field_errors, reject_lone_surrogates, reject
 from selfkind.models.exceptions import (
     AccountErasedError,
     ConflictError,
+    DependencyError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     NotFoundError,
@@ -97,6 +100,40 @@ class _Resolver(APIGatewayHttpResolver):
         return compiled
 
 
+@dataclass(frozen=True)
+class _Problem:
+    status: HTTPStatus
+    problem_type: str | None  # the `type` after PROBLEM_TYPE_BASE; None: about:blank
+    counted_as: str  # the ClientErrors metric's `problem` dimension
+    detail: str | None = None  # None: the exception's own message (which never carries user content)
+    retry_after: str | None = None
+
+
+# The domain's errors as HTTP: the most specific class raised wins (Powertools walks the MRO).
+PROBLEMS: dict[type[Exception], _Problem] = {
+    NotFoundError: _Problem(HTTPStatus.NOT_FOUND, "not-found", "not-found"),
+    ConflictError: _Problem(HTTPStatus.CONFLICT, "conflict", "conflict"),
+    AccountErasedError: _Problem(HTTPStatus.CONFLICT, "account-erased", "account-erased"),
+    UnauthenticatedError: _Problem(HTTPStatus.UNAUTHORIZED, None, "unauthenticated"),
+    PayloadTooLargeError: _Problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, None, "payload-too-large"),
+    IdempotencyKeyReusedError: _Problem(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "idempotency-key-reused",
+        "idempotency-key-reused",
+        detail="This Idempotency-Key was already used with a different request (its query or body).",
+    ),
+    RequestInProgressError: _Problem(
+        HTTPStatus.CONFLICT,
+        "idempotency-in-progress",
+        "idempotency-in-progress",
+        detail="A request with this Idempotency-Key is still being processed; retry shortly.",
+        retry_after="2",
+    ),
+}
+# Seconds before a retry, by whether the dependency's failure is transient (throttling) or not (an outage).
+DEPENDENCY_RETRY_AFTER = {True: 2, False: 30}
+
+
 def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     app = _Resolver()
     # Both run after Powertools' request validation, over the validated values.
@@ -143,19 +180,15 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
     def not_utf8(_: UnicodeDecodeError) -> Response[str]:
         return invalid([FieldError(location="body", field="", message="is not UTF-8 text")])
 
-    @app.exception_handler(NotFoundError)
-    def resource_not_found(error: NotFoundError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.NOT_FOUND, str(error), problem_type="not-found"), "not-found")
-
-    @app.exception_handler(ConflictError)
-    def conflict(error: ConflictError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.CONFLICT, str(error), problem_type="conflict"), "conflict")
-
-    @app.exception_handler(AccountErasedError)
-    def account_erased(error: AccountErasedError) -> Response[str]:
-        return client_error(
-            problem_response(HTTPStatus.CONFLICT, str(error), problem_type="account-erased"), "account-erased"
+    def known(problem: _Problem, error: Exception) -> Response[str]:
+        headers = {"Retry-After": problem.retry_after} if problem.retry_after else None
+        response = problem_response(
+            problem.status, problem.detail or str(error), problem_type=problem.problem_type, headers=headers
         )
+        return client_error(response, problem.counted_as)
+
+    for exception_type, problem in PROBLEMS.items():
+        app.exception_handler(exception_type)(partial(known, problem))
 
     @app.exception_handler(ServiceBusyError)
     def busy(error: ServiceBusyError) -> Response[str]:
@@ -167,6 +200,23 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
             headers={"Retry-After": str(error.retry_after_seconds)},
         )
 
+    @app.exception_handler(DependencyError)
+    def unavailable(error: DependencyError) -> Response[str]:
+        # Throttling that outlasted the retries passes on its own; a refusal or an outage needs a person,
+        # so it is logged (the dependency and operation only) as well as counted.
+        transient = "true" if error.transient else "false"
+        emit_counts(
+            metrics, "DependencyErrors", {(("dependency", error.dependency), ("transient", transient)): 1}
+        )
+        if not error.transient:
+            logger.error("Dependency refused or down", dependency=error.dependency, operation=error.operation)
+        return problem_response(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "A service we depend on is busy or unavailable; try again shortly.",
+            problem_type="unavailable",
+            headers={"Retry-After": str(DEPENDENCY_RETRY_AFTER[error.transient])},
+        )
+
     @app.exception_handler(SyncConflictError)
     def sync_conflict(error: SyncConflictError) -> Response[str]:
         conflicts = [Conflict(table=table, id=record_id) for table, record_id in error.conflicts]
@@ -174,37 +224,6 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
             problem_response(HTTPStatus.CONFLICT, str(error), problem_type="sync-conflict", conflicts=conflicts),
             "sync-conflict",
         )
-
-    @app.exception_handler(UnauthenticatedError)
-    def unauthenticated(error: UnauthenticatedError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.UNAUTHORIZED, str(error)), "unauthenticated")
-
-    @app.exception_handler(IdempotencyKeyReusedError)
-    def idempotency_key_reused(_: IdempotencyKeyReusedError) -> Response[str]:
-        return client_error(
-            problem_response(
-                HTTPStatus.UNPROCESSABLE_ENTITY,
-                "This Idempotency-Key was already used with a different request (its query or body).",
-                problem_type="idempotency-key-reused",
-            ),
-            "idempotency-key-reused",
-        )
-
-    @app.exception_handler(RequestInProgressError)
-    def idempotency_in_progress(_: RequestInProgressError) -> Response[str]:
-        return client_error(
-            problem_response(
-                HTTPStatus.CONFLICT,
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-                problem_type="idempotency-in-progress",
-                headers={"Retry-After": "2"},
-            ),
-            "idempotency-in-progress",
-        )
-
-    @app.exception_handler(PayloadTooLargeError)
-    def too_large(error: PayloadTooLargeError) -> Response[str]:
-        return client_error(problem_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)), "payload-too-large")
 
     @app.not_found
     def route_not_found(_: RouteNotFoundError) -> Response[str]:

@@ -1,14 +1,20 @@
 """What every repository shares: the table, a lazily created client, paging through a query, batched
-reads, transactions whose cancelled parts are told apart, and AWS errors turned into domain errors."""
+reads and deletes, transactions whose cancelled parts are told apart, and AWS errors turned into domain
+errors.
+
+One error convention for the whole data layer: every DynamoDB call goes through `MappedClient`, so a
+throttled or failing call reaches the domain as `DependencyError` (the API answers 503 with
+Retry-After), never as a botocore error (a 500). Only the answers a repository interprets itself pass
+through as `ClientError`: a failed condition, a cancelled transaction (whose reasons say which part
+failed), and a validation error (a defect, or an item past DynamoDB's 400 KB)."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
 
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 TRANSACTION_LIMIT = 100  # actions per TransactWriteItems
+BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem
 _RETRIES = 6
 # Reasons a transaction part is cancelled that say nothing about the part itself: try it again.
 _TRANSIENT_CANCELLATIONS = frozenset(
@@ -38,23 +45,62 @@ def _backoff(attempt: int) -> None:
     time.sleep(0.025 * 2**attempt * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not security)
 
 
-@contextmanager
-def dynamodb_errors(operation: str) -> Iterator[None]:
-    """AWS client failures as the domain's DependencyError (the domain never sees botocore)."""
-    try:
-        yield
-    except (ClientError, BotoCoreError) as error:
-        raise DependencyError("dynamodb", operation, transient=is_transient(error)) from error
+# Answers the repositories read themselves (conditions, cancellation reasons, the 400 KB limit).
+INTERPRETED_CODES = frozenset(
+    {"ConditionalCheckFailedException", "TransactionCanceledException", "ValidationException"}
+)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def as_dependency_error(error: ClientError | BotoCoreError, operation: str) -> DependencyError:
+    return DependencyError("dynamodb", operation, transient=is_transient(error))
+
+
+class MappedClient:
+    """A DynamoDB client whose calls raise `DependencyError` for throttling, outages and refusals."""
+
+    def __init__(self, raw: DynamoDBClient) -> None:
+        self.raw = raw
+
+    def __getattr__(self, operation: str) -> Any:
+        call = getattr(self.raw, operation)
+        if not callable(call):
+            return call
+
+        def mapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return call(*args, **kwargs)
+            except ClientError as error:
+                if error_code(error) in INTERPRETED_CODES:
+                    raise
+                raise as_dependency_error(error, operation) from error
+            except BotoCoreError as error:
+                raise as_dependency_error(error, operation) from error
+
+        return mapped
+
+
+def mapped(client: DynamoDBClient) -> DynamoDBClient:
+    """The client with the data layer's error convention (idempotent)."""
+    return client if isinstance(client, MappedClient) else cast("DynamoDBClient", MappedClient(client))
 
 
 class Repository:
     def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
         self._table_name = table_name
         self._client = client
+        self._mapped: DynamoDBClient | None = None
 
     @property
     def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
+        """Every call through this client follows the error convention above."""
+        raw = self._client or dynamodb_client()
+        if self._mapped is None or cast("MappedClient", self._mapped).raw is not raw:
+            self._mapped = mapped(raw)
+        return self._mapped
 
     def _key(self, user_id: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": user_pk(user_id)}, "sk": {"S": sk}}
@@ -66,8 +112,7 @@ class Repository:
     def _query_pages(self, **query: Any) -> Iterator[list[dict[str, Any]]]:
         request: dict[str, Any] = {"TableName": self._table_name, **query}
         while True:
-            with dynamodb_errors("query"):
-                page = self.client.query(**request)
+            page = self.client.query(**request)
             yield page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
@@ -100,6 +145,20 @@ class Repository:
                 raise DependencyError("dynamodb", "batch_get_item")
         return found
 
+    def _batch_delete(self, keys: Sequence[dict[str, Any]]) -> None:
+        """Deletes the keys 25 per BatchWriteItem, retrying what DynamoDB leaves unprocessed with
+        jittered backoff; DependencyError when some are still left after the retries."""
+        for start in range(0, len(keys), BATCH_WRITE_LIMIT):
+            requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + BATCH_WRITE_LIMIT]]
+            for attempt in range(_RETRIES):
+                response = self.client.batch_write_item(RequestItems={self._table_name: requests})
+                requests = list(response.get("UnprocessedItems", {}).get(self._table_name, []))
+                if not requests:
+                    break
+                _backoff(attempt)
+            else:
+                raise DependencyError("dynamodb", "batch_write_item")
+
     def _transact_each(
         self, parts: Sequence[list[dict[str, Any]]], on_condition_failed: Callable[[int, int], None]
     ) -> None:
@@ -115,15 +174,15 @@ class Repository:
                 actions = [action for index in group for action in parts[index]]
                 try:
                     self.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+                except DependencyError as error:
+                    if not error.transient:
+                        raise
+                    retry += group  # throttled as a whole: every part again
                 except ClientError as error:
-                    if error.response["Error"]["Code"] not in ("TransactionCanceledException", "ThrottlingException"):
-                        raise DependencyError(
-                            "dynamodb", "transact_write_items", transient=is_transient(error)
-                        ) from error
+                    if error_code(error) != "TransactionCanceledException":
+                        raise as_dependency_error(error, "transact_write_items") from error
                     reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
                     retry += self._sort_cancelled(group, parts, reasons, on_condition_failed)
-                except BotoCoreError as error:
-                    raise DependencyError("dynamodb", "transact_write_items", transient=False) from error
             if not retry:
                 return
             pending = retry

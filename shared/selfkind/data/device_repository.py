@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from selfkind.aws_errors import is_transient
 from selfkind.data import erasure
-from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import DEVICE_PREFIX, DEVICE_ROSTER_SK, device_sk
 from selfkind.domain.reminders import DeviceRoster
-from selfkind.models.exceptions import DependencyError, RosterChangedError
+from selfkind.models.exceptions import RosterChangedError
 from selfkind.models.reminders import DEVICE_STALE_DAYS, StoredDevice
 
 REMOVED_KEPT_DAYS = 30  # a device FCM called gone is kept this long, restorable, then purged by the TTL
@@ -120,8 +119,7 @@ class DeviceRepository(Repository):
 
     def delete(self, user_id: str, device_id: str) -> None:
         """The user's own removal (DELETE /v1/devices/{id}): gone at once, nothing kept."""
-        with dynamodb_errors("delete_item"):
-            self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, device_sk(device_id)))
+        self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, device_sk(device_id)))
 
     def mark_removed(self, user_id: str, device_id: str, now: datetime | None = None) -> None:
         """FCM said the device is gone (UNREGISTERED, an invalid token): hidden from the sender, the API
@@ -138,7 +136,5 @@ class DeviceRepository(Repository):
                 ExpressionAttributeValues={":removed": {"S": removed.isoformat()}, ":purge": {"N": str(purge)}},
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise DependencyError("dynamodb", "update_item", transient=is_transient(error)) from error
-        except BotoCoreError as error:
-            raise DependencyError("dynamodb", "update_item", transient=False) from error
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.base import Repository
 from selfkind.data.keys import SYNC_HEAD_SK, user_from_pk, user_pk
 from selfkind.domain.sync import INITIAL_SEQ
 from selfkind.models.erasure import ErasureEpoch
@@ -216,7 +216,6 @@ class EpochReader(Repository):
     """Many users' epochs in as few requests as DynamoDB allows (the reminder sender's batches)."""
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, ErasureEpoch]:
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items([_key(user_id) for user_id in user_ids])
+        items = self._batch_get_items([_key(user_id) for user_id in user_ids])
         found = {user_from_pk(item["pk"]["S"]): item for item in items}
         return {user_id: epoch_from_item(found.get(user_id)) for user_id in user_ids}

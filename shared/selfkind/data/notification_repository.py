@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, dynamodb_errors, iso_utc
+from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import NOTIFICATION_PREFIX, day_count_sk, notification_sk, user_from_pk
 from selfkind.data.profile_repository import engagement_sent_action
 from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease, NotificationState
@@ -72,8 +72,7 @@ def _rounds[T](entries: Sequence[T], user_of: Any) -> Iterator[list[T]]:
 
 class NotificationRepository(Repository):
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], NotificationState]:
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items([self._key(user_id, notification_sk(nid)) for user_id, nid in keys])
+        items = self._batch_get_items([self._key(user_id, notification_sk(nid)) for user_id, nid in keys])
         return {(user_from_pk(item["pk"]["S"]), _record(item).notification_id): _state(item) for item in items}
 
     def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:

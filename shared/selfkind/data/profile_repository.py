@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.base import Repository
 from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK, user_from_pk, user_pk
 from selfkind.domain.ports import Profile
 from selfkind.models.reminders import Engagement, Settings
@@ -70,8 +70,7 @@ class ProfileRepository(Repository):
     def get_many(self, user_ids: Sequence[str]) -> dict[str, Profile]:
         """Settings and engagement of each user, in as few requests as DynamoDB allows."""
         keys = [self._key(user_id, sk) for user_id in user_ids for sk in (SETTINGS_SK, ENGAGEMENT_SK)]
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items(keys)
+        items = self._batch_get_items(keys)
         found = {(user_from_pk(item["pk"]["S"]), item["sk"]["S"]): item for item in items}
         return {
             user_id: Profile(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, dynamodb_errors, iso_utc
+from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
 from selfkind.domain.ports import Advance, DueReminder
 from selfkind.domain.tick import MAX_SHARD_VALUES
@@ -86,10 +86,9 @@ class ReminderRepository(Repository):
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredReminder]:
         """(user id, reminder id) -> the reminder, for those that exist."""
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items(
-                [self._key(user_id, reminder_sk(reminder_id)) for user_id, reminder_id in keys]
-            )
+        items = self._batch_get_items(
+            [self._key(user_id, reminder_sk(reminder_id)) for user_id, reminder_id in keys]
+        )
         found = {}
         for item in items:
             reminder = _reminder(item)
@@ -103,10 +102,9 @@ class ReminderRepository(Repository):
         self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, reminder_sk(reminder_id)))
 
     def any_due(self, shard_value: int, now: datetime) -> bool:
-        with dynamodb_errors("query"):
-            page = self.client.query(
-                TableName=self._table_name, **_due_query(shard_value, now), ProjectionExpression="pk", Limit=1
-            )
+        page = self.client.query(
+            TableName=self._table_name, **_due_query(shard_value, now), ProjectionExpression="pk", Limit=1
+        )
         return bool(page.get("Items"))
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:

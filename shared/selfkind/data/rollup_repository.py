@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.base import Repository
 from selfkind.data.keys import ROLLUP_PREFIX, SYNC_HEAD_SK, rollup_week_from_sk, rollup_week_sk, user_pk
 from selfkind.domain.rollups import ALL_TIME, Rollups, WeekChange, WeekRollup
 
@@ -82,8 +82,7 @@ class RollupRepository(Repository):
         pk = user_pk(user_id)
         keys = [{"pk": {"S": pk}, "sk": {"S": SYNC_HEAD_SK}}]
         keys += [{"pk": {"S": pk}, "sk": {"S": rollup_week_sk(week)}} for week in weeks]
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items(keys)
+        items = self._batch_get_items(keys)
         head = next((item for item in items if item["sk"]["S"] == SYNC_HEAD_SK), None)
         rollups = {
             rollup_week_from_sk(item["sk"]["S"]): week_from_item(item)
@@ -95,8 +94,7 @@ class RollupRepository(Repository):
     def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]:
         """Each user's all-time practice sums, in as few requests as DynamoDB allows (practice reminders)."""
         keys = [{"pk": {"S": user_pk(user_id)}, "sk": {"S": rollup_week_sk(ALL_TIME)}} for user_id in user_ids]
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items(keys)
+        items = self._batch_get_items(keys)
         found = {item["pk"]["S"]: week_from_item(item) for item in items}
         return {user_id: found.get(user_pk(user_id), WeekRollup()) for user_id in user_ids}
 

@@ -10,18 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from selfkind.aws_errors import is_transient
-from selfkind.data.base import Repository, dynamodb_errors, iso_utc
+from selfkind.data.base import Repository, error_code, iso_utc
 from selfkind.data.keys import shard_lease_pk
-from selfkind.models.exceptions import DependencyError
 
 _LEASE_SK = "LEASE"
-
-
-def _failed_condition(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 class ShardLeaseRepository(Repository):
@@ -35,11 +29,9 @@ class ShardLeaseRepository(Repository):
                 TableName=self._table_name, Key=self._lease_key(shard_key), ReturnValues="ALL_NEW", **update
             )
         except ClientError as error:
-            if _failed_condition(error):
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None
-            raise DependencyError("dynamodb", "update_item", transient=is_transient(error)) from error
-        except BotoCoreError as error:
-            raise DependencyError("dynamodb", "update_item", transient=False) from error
+            raise
         return response.get("Attributes", {})
 
     def request(self, shard_key: str, tick: datetime) -> None:
@@ -79,10 +71,9 @@ class ShardLeaseRepository(Repository):
         )
         if released is not None or done is None:
             return None
-        with dynamodb_errors("get_item"):
-            item = self.client.get_item(
-                TableName=self._table_name, Key=self._lease_key(shard_key), ConsistentRead=True
-            ).get("Item", {})
+        item = self.client.get_item(
+            TableName=self._table_name, Key=self._lease_key(shard_key), ConsistentRead=True
+        ).get("Item", {})
         if item.get("lease_owner", {}).get("S") != owner:
             return None  # no longer ours (it outlived its lease): the holder now carries on
         return datetime.fromisoformat(item["requested"]["S"])

@@ -22,12 +22,18 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, dynamodb_errors
+from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.data.rollup_repository import week_update_action, zone_from_head_item
 from selfkind.domain.rollups import RollupChange
 from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
-from selfkind.models.exceptions import HeadMovedError, PayloadTooLargeError, ServiceBusyError, SyncConflictError
+from selfkind.models.exceptions import (
+    DependencyError,
+    HeadMovedError,
+    PayloadTooLargeError,
+    ServiceBusyError,
+    SyncConflictError,
+)
 from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
 
 if TYPE_CHECKING:
@@ -41,18 +47,6 @@ _BACKOFF_CAP_SECONDS = 0.8
 RETRY_AFTER_SECONDS = 1
 _WEEK_FULL = "Item size to update has exceeded the maximum allowed size"  # DynamoDB's words for the 400 KB limit
 _CONTENTION_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-# Left after botocore's own retries (standard mode), or never retried by it.
-_THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-    }
-)
-
-
 def _head_from_item(item: dict[str, Any] | None) -> SyncHead:
     epoch = erasure.epoch_from_item(item)
     timezone = zone_from_head_item(item)
@@ -129,8 +123,7 @@ class SyncRepository(Repository):
         wanted += [{"pk": {"S": pk}, "sk": {"S": record_sk(table, record_id)}} for table, record_id in keys]
         head_item: dict[str, Any] | None = None
         records: dict[RecordKey, StoredRecord] = {}
-        with dynamodb_errors("batch_get_item"):
-            items = self._batch_get_items(wanted)
+        items = self._batch_get_items(wanted)
         for item in items:
             if item["sk"]["S"] == SYNC_HEAD_SK:
                 head_item = item
@@ -166,14 +159,17 @@ class SyncRepository(Repository):
         for attempt in range(CONTENTION_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            except DependencyError as error:  # throttled: worth a retry; refused or down: not
+                if not error.transient:
+                    raise
             except ClientError as error:
                 if not self._contended(error, writes):
                     raise
-                if attempt + 1 < CONTENTION_ATTEMPTS:
-                    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)
-                    self._sleep(self._jitter(0, ceiling))
-                continue
-            return
+            else:
+                return
+            if attempt + 1 < CONTENTION_ATTEMPTS:
+                ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)
+                self._sleep(self._jitter(0, ceiling))
         raise ServiceBusyError("The journal's storage is busy; try again shortly.", RETRY_AFTER_SECONDS)
 
     def _head_update(self, pk: str, head: SyncHead, new_head: SyncHead, now: datetime) -> dict[str, Any]:
@@ -200,10 +196,8 @@ class SyncRepository(Repository):
 
     @staticmethod
     def _contended(error: ClientError, writes: list[RecordWrite]) -> bool:
-        """True for contention or throttling (worth a retry); raises the domain's error for a real conflict."""
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in _THROTTLING_CODES:
-            return True
+        """True for contention (worth a retry); raises the domain's error for a real conflict."""
+        code = error_code(error)
         reasons = erasure.cancellation_reasons(error)
         if _WEEK_FULL in error.response.get("Error", {}).get("Message", "") or "ValidationError" in reasons:
             # Records are at most 64 KB, so only a rollup week can outgrow DynamoDB's 400 KB item: one
