@@ -117,9 +117,9 @@ def throttle(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[T
     dynamodb_client.cache_clear()
     client = dynamodb_client()
     monkeypatch.setattr(data_base, "_backoff", lambda _: None)
-    client.meta.events.register("before-call.dynamodb.*", throttle)
+    client.meta.events.register("before-call.dynamodb.*", throttle)  # type: ignore[arg-type]
     yield throttle
-    client.meta.events.unregister("before-call.dynamodb.*", throttle)
+    client.meta.events.unregister("before-call.dynamodb.*", throttle)  # type: ignore[arg-type]
     dynamodb_client.cache_clear()
 
 

@@ -205,9 +205,7 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
         # Throttling that outlasted the retries passes on its own; a refusal or an outage needs a person,
         # so it is logged (the dependency and operation only) as well as counted.
         transient = "true" if error.transient else "false"
-        emit_counts(
-            metrics, "DependencyErrors", {(("dependency", error.dependency), ("transient", transient)): 1}
-        )
+        emit_counts(metrics, "DependencyErrors", {(("dependency", error.dependency), ("transient", transient)): 1})
         if not error.transient:
             logger.error("Dependency refused or down", dependency=error.dependency, operation=error.operation)
         return problem_response(

@@ -86,9 +86,7 @@ class ReminderRepository(Repository):
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredReminder]:
         """(user id, reminder id) -> the reminder, for those that exist."""
-        items = self._batch_get_items(
-            [self._key(user_id, reminder_sk(reminder_id)) for user_id, reminder_id in keys]
-        )
+        items = self._batch_get_items([self._key(user_id, reminder_sk(reminder_id)) for user_id, reminder_id in keys])
         found = {}
         for item in items:
             reminder = _reminder(item)

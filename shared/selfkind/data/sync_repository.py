@@ -47,6 +47,8 @@ _BACKOFF_CAP_SECONDS = 0.8
 RETRY_AFTER_SECONDS = 1
 _WEEK_FULL = "Item size to update has exceeded the maximum allowed size"  # DynamoDB's words for the 400 KB limit
 _CONTENTION_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
 def _head_from_item(item: dict[str, Any] | None) -> SyncHead:
     epoch = erasure.epoch_from_item(item)
     timezone = zone_from_head_item(item)
