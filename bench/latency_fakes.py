@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from selfkind.domain.ports import Advance, DueReminder
+from selfkind.domain.ports.tick import Advance, DueReminder
 from selfkind.domain.tick import ShardWorker
 from selfkind.models.reminders import ReminderKind, ShardWork, StoredReminder
 

@@ -59,7 +59,7 @@ def main() -> None:
     from firebase_admin import messaging
 
     from selfkind.adapters.firebase_push import FirebasePushGateway, to_message
-    from selfkind.domain.ports import Push
+    from selfkind.domain.ports.push import Push
 
     pushes = [
         Push(

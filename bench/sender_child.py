@@ -28,11 +28,12 @@ def main() -> None:
     from selfkind.data.reminder_repository import ReminderRepository
     from selfkind.data.rollup_repository import RollupRepository
     from selfkind.data.sync_repository import SyncRepository
-    from selfkind.domain.delivery import Stores, deliver_batch
-    from selfkind.domain.ports import Lease
+    from selfkind.domain.delivery import deliver_batch
+    from selfkind.domain.ports.delivery import Lease
+    from selfkind.domain.ports.stores import DeliveryStores
 
     table = config["table"]
-    stores = Stores(
+    stores = DeliveryStores(
         EpochReader(table),
         ReminderRepository(table, shards=64),
         DeviceRepository(table),

@@ -12,7 +12,7 @@ from bench.moto_table import batch_put, moto_table
 from selfkind.data.keys import SYNC_HEAD_SK, user_pk
 from selfkind.data.sync_repository import SyncRepository, record_item
 from selfkind.domain import sync
-from selfkind.domain.sync import RecordWrite
+from selfkind.domain.ports.sync import RecordWrite
 from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.sync import PullRequest, RecordChange
 

@@ -16,20 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message
-from selfkind.domain.ports import (
-    Advance,
-    Claim,
-    ClaimRequest,
-    Completion,
-    CredentialsUnavailableError,
-    DueReminder,
-    Lease,
-    NotificationState,
-    Profile,
-    Push,
-    PushOutcome,
-    PushResult,
-)
+from selfkind.domain.ports.account import Profile
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome, SendResult
+from selfkind.domain.ports.tick import Advance, DueReminder
 from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
@@ -422,29 +412,29 @@ class FakePushGateway:
         if self.faults.failing["credentials"] > 0:
             raise CredentialsUnavailableError("RefreshError")
 
-    def send_all(self, pushes: Sequence[Push]) -> Mapping[str, PushResult]:
+    def send_all(self, pushes: Sequence[Push]) -> Mapping[str, SendResult]:
         results = {}
         for push in reversed(pushes):
             results[push.push_id] = self._send(push)
         self.faults.check("after_fcm_accepted")  # a crash here: FCM has them, the record does not
         return results
 
-    def _send(self, push: Push) -> PushResult:
+    def _send(self, push: Push) -> SendResult:
         target = push.fid or push.token or ""
         if self.faults.failing["fcm"] > 0:
-            return PushResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
+            return SendResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
         if self.faults.failing["wrong_credentials"] > 0:  # another project's key: every push refused
-            return PushResult(PushOutcome.CREDENTIALS_REFUSED, "SENDER_ID_MISMATCH")
+            return SendResult(PushOutcome.CREDENTIALS_REFUSED, "SENDER_ID_MISMATCH")
         if target.startswith("gone-"):
-            return PushResult(PushOutcome.DEVICE_GONE, "NOT_FOUND")
+            return SendResult(PushOutcome.DEVICE_GONE, "NOT_FOUND")
         if target.startswith("broken-"):
-            return PushResult(PushOutcome.RETRYABLE, "INTERNAL")
+            return SendResult(PushOutcome.RETRYABLE, "INTERNAL")
         with self._lock:
             if target.startswith("flaky-") and target not in self._flaked:
                 self._flaked.add(target)
-                return PushResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
+                return SendResult(PushOutcome.RETRYABLE, "UNAVAILABLE")
             self.accepted.append(push)
-        return PushResult(PushOutcome.DELIVERED)
+        return SendResult(PushOutcome.DELIVERED)
 
     def per_notification(self) -> Counter[str]:
         return Counter(push.notification_id for push in self.accepted)

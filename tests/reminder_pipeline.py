@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from selfkind.domain.delivery import BatchReport, Stores, deliver_batch
-from selfkind.domain.ports import Lease
+from selfkind.domain.delivery import BatchReport, deliver_batch
+from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.domain.tick import ShardReport, ShardWorker, split_tick
 from tests.fakes import (
     FakeDevices,
@@ -47,7 +48,7 @@ class Pipeline:
         self.notifications = FakeNotifications(self.faults, self.profiles, self.epochs)
         self.gateway = FakePushGateway(self.faults)
         self.practice_sums = FakePracticeSums()
-        self.stores = Stores(
+        self.stores = DeliveryStores(
             self.epochs, self.reminders, self.devices, self.profiles, self.notifications, FakeSync(), self.practice_sums
         )
         self._invocations = count()

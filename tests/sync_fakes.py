@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from selfkind.domain import rollups
+from selfkind.domain.ports.sync import RecordKey, RecordWrite
 from selfkind.domain.rollups import RollupChange, Rollups
-from selfkind.domain.sync import INITIAL_SEQ, RecordKey, RecordWrite
+from selfkind.domain.sync import INITIAL_SEQ
 from selfkind.models.exceptions import HeadMovedError, SyncConflictError
 from selfkind.models.sync import StoredRecord, SyncHead
 

@@ -25,6 +25,7 @@ from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import account, notifications, reminders
+from selfkind.domain.ports.stores import AccountStores
 from selfkind.models.account import AccountExport
 from selfkind.models.notifications import NotificationContent
 from selfkind.models.reminders import (
@@ -46,7 +47,7 @@ metrics = Metrics()
 settings = AccountSettings.from_environment()
 table = settings.table_name
 sync_records = SyncRepository(table)
-stores = account.AccountStores(
+stores = AccountStores(
     sync_records,
     DeviceRepository(table),
     ReminderRepository(table, shards=settings.reminder_shards),

@@ -18,8 +18,9 @@ from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain.delivery import BAD_DATA, BatchReport, Status, Stores, deliver_batch
-from selfkind.domain.ports import Lease
+from selfkind.domain.delivery import BAD_DATA, BatchReport, Status, deliver_batch
+from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import SenderSettings
 
@@ -28,7 +29,7 @@ tracer = create_tracer()
 metrics = Metrics()
 settings = SenderSettings.from_environment()
 table = settings.table_name
-stores = Stores(
+stores = DeliveryStores(
     EpochReader(table),
     ReminderRepository(table, shards=settings.reminder_shards),
     DeviceRepository(table),

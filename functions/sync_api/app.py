@@ -22,7 +22,7 @@ from selfkind.api.resolver import create_resolver
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import sync
+from selfkind.domain import pacing, sync
 from selfkind.domain.sync_push_parsing import record_changes
 from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse, parse_pull_query
 from selfkind.observability import create_tracer
@@ -50,7 +50,7 @@ def pull_changes(
 ) -> Response[str]:
     request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
     page = sync.pull(store, request, now=datetime.now(UTC))
-    profile.reset_unopened(request.user_id)  # the user is here: gentle pacing goes back to normal
+    pacing.user_returned(profile, request.user_id)
     metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
     logger.info("Pulled", timestamp=page.timestamp, has_more=page.has_more, replacement=page.replacement)
     return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
@@ -83,7 +83,7 @@ def push_changes(
         )
     else:
         apply()
-    profile.reset_unopened(user_id)
+    pacing.user_returned(profile, user_id)
     metrics.add_metric(name="SyncPushes", unit=MetricUnit.Count, value=1)
     return Response(200, content_type="application/json", body="{}", headers=NO_STORE)
 

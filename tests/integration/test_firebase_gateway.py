@@ -11,7 +11,7 @@ import pytest
 from devstack.fcm import FcmStandIn
 from selfkind.adapters.firebase_push import FirebasePushGateway
 from selfkind.adapters.secrets import CachedSecret
-from selfkind.domain.ports import CredentialsUnavailableError, Push, PushOutcome
+from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome
 
 
 def _push(n: int, target: str = "fid-gateway") -> Push:

@@ -16,9 +16,9 @@ from devstack.events import http_api_event
 from selfkind.content import load_catalog_content
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
-from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.erasure import ErasureEpoch
-from selfkind.models.reminders import Engagement, NotificationRecord, ReminderKind
+from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
 from tests.conftest import Handler
 from tests.sync_client import Device
 
@@ -160,7 +160,7 @@ def _sent_notification(
     lease = Lease("test-sender", now + timedelta(minutes=1))
     request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
     assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
-    sent = Completion(user, notification_id, "sent", ["phone"], Engagement(), ErasureEpoch())
+    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"], Engagement(), ErasureEpoch())
     assert notifications.complete_many([sent], lease, now) == set()
 
 
@@ -538,7 +538,7 @@ def _notification_with(
     lease = Lease("test-sender", now + timedelta(minutes=1))
     request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
     assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
-    sent = Completion(user, notification_id, "sent", ["phone"], None, ErasureEpoch())
+    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"], None, ErasureEpoch())
     assert notifications.complete_many([sent], lease, now) == set()
 
 

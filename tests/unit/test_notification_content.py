@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from selfkind.domain.notifications import notification_content
-from selfkind.domain.ports import NotificationState
+from selfkind.domain.ports.delivery import NotificationState
 from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError
 from selfkind.models.reminders import NotificationRecord, ReminderKind

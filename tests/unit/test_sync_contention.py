@@ -18,7 +18,7 @@ from devstack.runtime import function_environment, local_references
 from devstack.template import functions
 from selfkind.data.sync_repository import CONTENTION_ATTEMPTS, SyncRepository
 from selfkind.domain import sync
-from selfkind.domain.sync import RecordKey
+from selfkind.domain.ports.sync import RecordKey
 from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
 from selfkind.models.sync import RecordChange, StoredRecord, SyncHead
 from tests.sync_client import changes, journal_entry, push_event

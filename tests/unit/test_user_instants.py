@@ -8,13 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from selfkind.domain.reminders import (
-    INSTANT_LATEST_AHEAD,
-    get_settings,
-    pause_ends_at,
-    put_settings,
-    user_instant,
-)
+from selfkind.domain.reminders import INSTANT_LATEST_AHEAD, get_settings, pause_ends_at, put_settings, user_instant
 from selfkind.models.exceptions import InvalidInputError
 from selfkind.models.reminders import Settings
 from tests.fakes import FakeProfiles, Faults

@@ -22,7 +22,7 @@ import google.auth.transport.requests
 from botocore.exceptions import BotoCoreError, ClientError
 from firebase_admin import credentials, exceptions, messaging
 
-from selfkind.domain.ports import CredentialsUnavailableError, Push, PushOutcome, PushResult
+from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome, SendResult
 
 MAX_SENDING_THREADS = 48
 _TTL = timedelta(hours=1)
@@ -129,24 +129,24 @@ class FirebasePushGateway:
         if previous is not None:
             firebase_admin.delete_app(previous)
 
-    def _send(self, push: Push) -> PushResult:
+    def _send(self, push: Push) -> SendResult:
         try:
             messaging.send(to_message(push), app=self._app)
         except exceptions.FirebaseError as error:
-            return PushResult(_outcome(error), getattr(error, "code", None), _retry_after(error))
+            return SendResult(_outcome(error), getattr(error, "code", None), _retry_after(error))
         except Exception as error:  # noqa: BLE001 (whatever else fails, e.g. an OAuth refresh, is retried later)
-            return PushResult(PushOutcome.RETRYABLE, type(error).__name__)
-        return PushResult(PushOutcome.DELIVERED)
+            return SendResult(PushOutcome.RETRYABLE, type(error).__name__)
+        return SendResult(PushOutcome.DELIVERED)
 
-    def _send_concurrently(self, pushes: Sequence[Push]) -> list[PushResult]:
+    def _send_concurrently(self, pushes: Sequence[Push]) -> list[SendResult]:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(MAX_SENDING_THREADS, thread_name_prefix="fcm")
         return list(self._pool.map(self._send, pushes))
 
-    def send_all(self, pushes: Sequence[Push]) -> Mapping[str, PushResult]:
+    def send_all(self, pushes: Sequence[Push]) -> Mapping[str, SendResult]:
         """push id -> result. prepare() first. QUOTA_EXCEEDED is retried here with jittered backoff
         (honouring Retry-After); 500 and 503 are retried by firebase-admin itself."""
-        results: dict[str, PushResult] = {}
+        results: dict[str, SendResult] = {}
         pending = list(pushes)
         for attempt in range(1, self._max_attempts + 1):
             retry_after = 0.0

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from selfkind.data import erasure
 from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import DEVICE_PREFIX, DEVICE_ROSTER_SK, device_sk
-from selfkind.domain.reminders import DeviceRoster
+from selfkind.domain.ports.account import DeviceRoster
 from selfkind.models.exceptions import RosterChangedError
 from selfkind.models.reminders import DEVICE_STALE_DAYS, StoredDevice
 

@@ -26,7 +26,7 @@ from selfkind.data import erasure
 from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import NOTIFICATION_PREFIX, day_count_sk, notification_sk, user_from_pk
 from selfkind.data.profile_repository import engagement_sent_action
-from selfkind.domain.ports import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
 
@@ -184,7 +184,7 @@ class NotificationRepository(Repository):
                     "ConditionExpression": "lease_owner = :owner",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
-                        ":status": {"S": completion.status},
+                        ":status": {"S": completion.status.value},
                         ":delivered": {"L": [{"S": device_id} for device_id in completion.delivered]},
                         ":now": {"S": now.isoformat()},
                         ":owner": {"S": lease.owner},

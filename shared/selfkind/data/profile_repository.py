@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from selfkind.data import erasure
 from selfkind.data.base import Repository
 from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK, user_from_pk, user_pk
-from selfkind.domain.ports import Profile
+from selfkind.domain.ports.account import Profile
 from selfkind.models.reminders import Engagement, Settings
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from selfkind.data import erasure
 from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
-from selfkind.domain.ports import Advance, DueReminder
+from selfkind.domain.ports.tick import Advance, DueReminder
 from selfkind.domain.tick import MAX_SHARD_VALUES
 from selfkind.models.reminders import StoredReminder
 

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from selfkind.domain.ports import NotificationStore, ProfileStore, ReminderStore
-from selfkind.domain.reminders import DeviceRegistry
-from selfkind.domain.sync import SyncStore
+from selfkind.domain.ports.account import AccountEraser
+from selfkind.domain.ports.stores import AccountStores
 from selfkind.models.account import AccountExport
 from selfkind.models.exceptions import ErasureInProgressError
 from selfkind.models.sync import SYNCED_TABLES
-
-
-class AccountEraser(Protocol):
-    def erase(self, user_id: str, now: datetime) -> int: ...
-
-
-@dataclass(frozen=True)
-class AccountStores:
-    sync: SyncStore
-    devices: DeviceRegistry
-    reminders: ReminderStore
-    profile: ProfileStore
-    notifications: NotificationStore
-    eraser: AccountEraser
 
 
 def export_account(stores: AccountStores, user_id: str, now: datetime) -> AccountExport:

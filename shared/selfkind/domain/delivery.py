@@ -18,33 +18,26 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from selfkind.domain.occurrence import DueOccurrence, MalformedMessageError, decode_message
-from selfkind.domain.ports import (
+from selfkind.domain.pacing import pacing_for
+from selfkind.domain.ports.account import DeviceStore, Profile
+from selfkind.domain.ports.delivery import (
     Claim,
     ClaimRequest,
     Completion,
-    CredentialsUnavailableError,
-    DeviceStore,
-    EpochStore,
     Lease,
     NotificationState,
-    NotificationStore,
-    Profile,
-    ProfileStore,
-    Push,
-    PushGateway,
-    PushOutcome,
-    PushResult,
-    ReminderStore,
+    SyncedRecords,
 )
+from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushGateway, PushOutcome, SendResult
+from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.domain.reminder_content import (
     ComposedReminder,
     ContentIds,
@@ -52,7 +45,7 @@ from selfkind.domain.reminder_content import (
     compose_reminder,
     device_language,
 )
-from selfkind.domain.reminders import pacing_for, pause_ends_at
+from selfkind.domain.reminders import pause_ends_at
 from selfkind.domain.rollups import WeekRollup
 from selfkind.domain.schedule import in_quiet_hours, local_date, previous_occurrence
 from selfkind.models.erasure import ErasureEpoch
@@ -68,7 +61,6 @@ from selfkind.models.reminders import (
     StoredReminder,
     clock_to_time,
 )
-from selfkind.models.sync import StoredRecord
 
 _LOAD_CONCURRENCY = 16
 
@@ -121,29 +113,6 @@ def _bad_data(error: Exception) -> Outcome:
     return Outcome(Status.FAILED, BAD_DATA, error=type(error).__name__)
 
 
-class SyncedRecords(Protocol):
-    """The part of the sync store the sender reads: a user's own affirmations."""
-
-    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
-
-
-class PracticeSums(Protocol):
-    """The insights rollups the sender reads: each user's all-time practice sums (what has helped them)."""
-
-    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]: ...
-
-
-@dataclass(frozen=True)
-class Stores:
-    epochs: EpochStore
-    reminders: ReminderStore
-    devices: DeviceStore
-    profile: ProfileStore
-    notifications: NotificationStore
-    sync: SyncedRecords
-    rollups: PracticeSums
-
-
 @dataclass
 class BatchReport:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)  # message id -> one per occurrence
@@ -186,7 +155,7 @@ class _Prepared:
 
 
 def deliver_batch(
-    stores: Stores, gateway: PushGateway, messages: Sequence[tuple[str, str]], now: datetime, lease: Lease
+    stores: DeliveryStores, gateway: PushGateway, messages: Sequence[tuple[str, str]], now: datetime, lease: Lease
 ) -> BatchReport:
     report = BatchReport()
     live = _decode(messages, now, report)
@@ -258,7 +227,7 @@ class _Loaded:
     unreadable: dict[str, str] = field(default_factory=dict)  # user -> the error their stored data raised
 
 
-def _load(stores: Stores, live: Sequence[_Due], now: datetime) -> _Loaded:
+def _load(stores: DeliveryStores, live: Sequence[_Due], now: datetime) -> _Loaded:
     users = sorted({item.due.user_id for item in live})
     # The epochs first: an erasure that begins after this read cancels every write decided on what follows.
     epochs = stores.epochs.get_many(users)
@@ -431,7 +400,7 @@ def _prepare(candidates: list[_Candidate], loaded: _Loaded, report: BatchReport)
 
 
 def _claim_send_record(
-    stores: Stores,
+    stores: DeliveryStores,
     gateway: PushGateway,
     prepared: list[_Prepared],
     loaded: _Loaded,
@@ -522,11 +491,11 @@ def _pushes(candidate: _Candidate, message: ComposedReminder) -> list[Push]:
 
 
 def _record(
-    stores: Stores,
+    stores: DeliveryStores,
     claimed: list[_Candidate],
     claims: Mapping[str, Claim],
     pushes: Mapping[str, list[Push]],
-    results: Mapping[str, PushResult],
+    results: Mapping[str, SendResult],
     loaded: _Loaded,
     now: datetime,
     lease: Lease,
@@ -547,7 +516,7 @@ def _record(
         engagement = _sent_engagement(loaded, candidate) if first and (delivered or retry) else None
         user = candidate.item.due.user_id
         completions.append(
-            Completion(user, nid, status.value, delivered[:MAX_DEVICES_PER_USER], engagement, loaded.epochs[user])
+            Completion(user, nid, status, delivered[:MAX_DEVICES_PER_USER], engagement, loaded.epochs[user])
         )
         outcomes.append((candidate, status, gone))
     try:

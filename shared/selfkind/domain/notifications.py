@@ -6,7 +6,7 @@ import json
 from typing import Protocol
 
 from selfkind.domain import catalog
-from selfkind.domain.ports import NotificationStore
+from selfkind.domain.ports.delivery import NotificationStore
 from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError
 from selfkind.models.notifications import CatalogAffirmationView, NotificationContent, OwnAffirmationView

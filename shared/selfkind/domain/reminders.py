@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from selfkind.domain.ports import DeviceStore, NotificationStore, ProfileStore, ReminderStore
+from selfkind.domain.pacing import pacing_for, user_returned
+from selfkind.domain.ports.account import DeviceRegistry, DeviceStore, ProfileStore, ReminderStore
+from selfkind.domain.ports.delivery import NotificationStore
 from selfkind.domain.schedule import local_date, next_occurrence
 from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
 from selfkind.models.reminders import (
@@ -17,7 +17,6 @@ from selfkind.models.reminders import (
     Device,
     DeviceList,
     DeviceRegistration,
-    Engagement,
     Pacing,
     Reminder,
     ReminderKind,
@@ -29,34 +28,11 @@ from selfkind.models.reminders import (
     clock_to_time,
 )
 
-EVERY_OTHER_DAY_AFTER = 3  # unopened notifications in a row
-WEEKLY_AFTER = 7
 _REGISTRATION_ATTEMPTS = 5
 # Every instant a user sends that the reminder pipeline reads (today `paused_until`) lies in
 # [now - INSTANT_EARLIEST_BEHIND, now + INSTANT_LATEST_AHEAD] when it is saved.
 INSTANT_EARLIEST_BEHIND = timedelta(days=1)
 INSTANT_LATEST_AHEAD = timedelta(days=365)
-
-
-@dataclass(frozen=True)
-class DeviceRoster:
-    devices: list[StoredDevice]  # every stored device, stale ones too
-    version: int
-
-
-class DeviceRegistry(DeviceStore, Protocol):
-    """The devices as registration sees them: the whole roster, replaced only as it was read."""
-
-    def roster(self, user_id: str) -> DeviceRoster: ...
-    def register(
-        self, user_id: str, device: StoredDevice, roster: DeviceRoster, evicted: list[StoredDevice]
-    ) -> None: ...
-
-
-def pacing_for(settings: Settings, engagement: Engagement) -> Pacing:
-    if not settings.gentle_pacing or engagement.unopened_streak < EVERY_OTHER_DAY_AFTER:
-        return Pacing.NORMAL
-    return Pacing.WEEKLY if engagement.unopened_streak >= WEEKLY_AFTER else Pacing.EVERY_OTHER_DAY
 
 
 def devices_to_evict(
@@ -229,4 +205,4 @@ def mark_opened(
 ) -> None:
     if not notifications.mark_opened(user_id, notification_id, now):
         raise NotFoundError("notification", notification_id)
-    profile.reset_unopened(user_id)  # any open restores the normal cadence
+    user_returned(profile, user_id)

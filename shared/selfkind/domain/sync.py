@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
+from selfkind.domain.ports.sync import RecordKey, RecordWrite, SyncStore
 from selfkind.domain.rollups import (
     Contribution,
     RollupChange,
@@ -51,44 +50,6 @@ INITIAL_SEQ = 1
 MAX_ITEMS_BESIDE_HEAD = 99
 MAX_TRANSACTION_BYTES = 3_500_000  # DynamoDB allows 4 MB per transaction
 MAX_HEAD_RETRIES = 8
-
-RecordKey = tuple[str, str]  # (table, record id)
-
-
-@dataclass(frozen=True)
-class RecordWrite:
-    change: RecordChange
-    seq: int
-    created_seq: int
-    created_base: int
-    expected_seq: int | None  # the version read before; None: the record must not exist yet
-    rollup: str | None = None  # what the record adds to the insights rollups (selfkind.domain.rollups)
-
-
-class SyncStore(Protocol):
-    """What sync needs from storage (implemented over DynamoDB in selfkind.data)."""
-
-    def read_head(self, user_id: str) -> SyncHead: ...
-
-    def read_for_push(self, user_id: str, keys: list[RecordKey]) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
-
-    def commit(
-        self,
-        user_id: str,
-        head: SyncHead,
-        new_head: SyncHead,
-        writes: list[RecordWrite],
-        rollups: RollupChange,
-        now: datetime,
-    ) -> None:
-        """One all-or-nothing transaction: the records, the head and the rollup weeks they change."""
-
-    def changes_between(self, user_id: str, after_seq: int, upto_seq: int) -> Iterator[StoredRecord]: ...
-
-    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
-
-    def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
-
 
 # --- pull ---------------------------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.occurrence import LATE_WINDOW, DueOccurrence, encode_messages
-from selfkind.domain.ports import Advance, DueIndex, DueReminder, Lease, Queue, ShardLeases
+from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.tick import Advance, DueIndex, DueReminder, Queue, ShardLeases
 from selfkind.domain.schedule import next_occurrence
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import ShardWork, StoredReminder, clock_to_time

@@ -31,7 +31,6 @@ Feeling = Annotated[StrictInt, Field(ge=1, le=5)]
 
 MAX_RECORDS_PER_PUSH = 1000
 MAX_RECORD_BYTES = 64 * 1024
-MAX_PUSH_BODY_BYTES = 6 * 1024 * 1024  # Lambda's synchronous payload limit
 PULL_PAGE_BUDGET_BYTES = 3_500_000  # each page stays well below 4 MB (Lambda answers up to 6 MB)
 TOMBSTONE_DAYS = 90
 

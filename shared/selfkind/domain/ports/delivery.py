@@ -1,0 +1,110 @@
+"""The sender's ports: notification claims under a lease, completions, and what it reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from selfkind.domain.rollups import WeekRollup
+from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus
+from selfkind.models.sync import StoredRecord
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # first attempt: send it
+    RESUMED = "resumed"  # an earlier attempt failed transiently or lost its lease: send to the rest
+    DUPLICATE = "duplicate"  # sent, or failed for good, already
+    BUSY = "busy"  # another attempt holds a live lease, or changed it since it was read: look again later
+    DAILY_CAP = "daily_cap"
+    ERASED = "erased"  # the user's account was erased since the epoch was read: nothing was written
+
+
+# A lease ends this long after the invocation holding it would be stopped: a live holder never loses it.
+LEASE_MARGIN = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Lease:
+    owner: str  # one invocation's id
+    until: datetime  # the invocation's end plus LEASE_MARGIN
+
+    @classmethod
+    def for_invocation(cls, owner: str, now: datetime, remaining_seconds: float) -> Lease:
+        return cls(owner, now + timedelta(seconds=remaining_seconds) + LEASE_MARGIN)
+
+
+@dataclass(frozen=True)
+class NotificationState:
+    """A notification record with its lease, as read before claiming."""
+
+    record: NotificationRecord
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+    def lease_is_live(self, now: datetime) -> bool:
+        return self.lease_until is not None and self.lease_until > now
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    user_id: str
+    record: NotificationRecord  # what is being sent (its content ids), status sending
+    previous: NotificationState | None  # as read before claiming; None when there was no record
+    local_day: str
+    max_per_day: int
+    epoch: ErasureEpoch  # the user's, read before anything the claim decided on
+
+
+@dataclass(frozen=True)
+class Completion:
+    user_id: str
+    notification_id: str
+    status: NotificationStatus
+    delivered: list[str]  # device ids that have it, this attempt and earlier ones
+    engagement: Engagement | None  # the rotation and last-sent times after this send; None: unchanged
+    epoch: ErasureEpoch
+
+
+class EpochStore(Protocol):
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, ErasureEpoch]:
+        """Each user's erasure epoch (selfkind.data.erasure): what the sender's writes condition on."""
+        ...
+
+
+class NotificationStore(Protocol):
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], NotificationState]:
+        """(user id, notification id) -> the record, with its status, lease and delivered devices."""
+        ...
+
+    def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
+        """Claims each occurrence (by notification id) under the lease; the first claim also counts it
+        against the user's day, in one transaction, so the cap holds whatever the retries; and only
+        while the user's erasure epoch is the one read (else ERASED, nothing written)."""
+        ...
+
+    def complete_many(self, completions: Sequence[Completion], lease: Lease, now: datetime) -> set[str]:
+        """Records each attempt's end, only while the lease is still this attempt's and the epoch the one
+        read; returns the notification ids whose record could not be written (lease lost, or erased)."""
+        ...
+
+    def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool: ...
+    def list(self, user_id: str) -> list[NotificationRecord]: ...
+    def get(self, user_id: str, notification_id: str) -> NotificationRecord | None:
+        """The user's notification with this id; None when the user has none (another user's included)."""
+        ...
+
+
+class SyncedRecords(Protocol):
+    """The part of the sync store the sender reads: a user's own affirmations."""
+
+    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
+
+
+class PracticeSums(Protocol):
+    """The insights rollups the sender reads: each user's all-time practice sums (what has helped them)."""
+
+    def read_all_time(self, user_ids: Sequence[str]) -> dict[str, WeekRollup]: ...
