@@ -14,7 +14,8 @@ from selfkind.data.sync_repository import SyncRepository, record_item
 from selfkind.domain import sync
 from selfkind.domain.ports.sync import RecordWrite
 from selfkind.domain.sync_push_parsing import canonical_record_json
-from selfkind.models.sync import PullRequest, RecordChange
+from selfkind.models.sync import RecordChange
+from selfkind.models.sync_pull import PullRequest
 
 NOW = datetime.now(UTC)
 

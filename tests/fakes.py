@@ -31,7 +31,7 @@ from selfkind.models.reminders import (
     StoredDevice,
     StoredReminder,
 )
-from selfkind.models.sync import StoredRecord
+from selfkind.models.sync import StoredRecord, SyncedColumns, columns_of
 
 
 class Crash(BaseException):
@@ -364,9 +364,12 @@ class FakeSync:
     def __init__(self) -> None:
         self.records: dict[str, list[StoredRecord]] = {}
 
-    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]:
         above = after_seq or 0
-        yield from (r for r in self.records.get(user_id, []) if r.table == table and r.seq > above)
+        mine = [r for r in self.records.get(user_id, []) if table in (None, r.table) and r.seq > above]
+        yield from columns_of(mine)
 
 
 class FakePracticeSums:

@@ -17,7 +17,7 @@ from selfkind.domain.ports.sync import RecordKey, RecordWrite
 from selfkind.domain.rollups import RollupChange, Rollups
 from selfkind.domain.sync import INITIAL_SEQ
 from selfkind.models.exceptions import HeadMovedError, SyncConflictError
-from selfkind.models.sync import StoredRecord, SyncHead
+from selfkind.models.sync import StoredRecord, SyncedColumns, SyncHead, columns_of
 
 
 class FakeSyncStore:
@@ -94,6 +94,11 @@ class FakeSyncStore:
 
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
         yield from (r for r in self.all_records(user_id, after_seq) if r.table == table)
+
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]:
+        yield from columns_of(r for r in self.all_records(user_id, after_seq) if table in (None, r.table))
 
     def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
         yield from (r for r in self.records.get(user_id, {}).values() if r.seq > (after_seq or 0))

@@ -24,7 +24,8 @@ from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import pacing, sync
 from selfkind.domain.sync_push_parsing import record_changes
-from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse, parse_pull_query
+from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse
+from selfkind.models.sync_pull import parse_pull_query
 from selfkind.observability import create_tracer
 from selfkind.settings import SyncSettings
 

@@ -13,7 +13,8 @@ from devstack.aws import create_tables
 from devstack.template import load_template
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
-from selfkind.models.sync import LATEST_SCHEMA_VERSION, PullRequest, RecordChange
+from selfkind.models.sync import LATEST_SCHEMA_VERSION, RecordChange
+from selfkind.models.sync_pull import PullRequest
 from tools.restore_user import RestoreRefusedError, main, plan
 
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ import boto3
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.sync_push_parsing import canonical_record_json
-from selfkind.models.sync import PullRequest, RecordChange
+from selfkind.models.sync import RecordChange
+from selfkind.models.sync_pull import PullRequest
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 

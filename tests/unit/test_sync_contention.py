@@ -20,7 +20,7 @@ from selfkind.data.sync_repository import CONTENTION_ATTEMPTS, SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.ports.sync import RecordKey
 from selfkind.models.exceptions import HeadMovedError, ServiceBusyError, SyncConflictError
-from selfkind.models.sync import RecordChange, StoredRecord, SyncHead
+from selfkind.models.sync import RecordChange, StoredRecord, SyncedColumns, SyncHead
 from tests.sync_client import changes, journal_entry, push_event
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
@@ -138,6 +138,11 @@ class _EverMovingHead:
         yield from ()
 
     def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
+        yield from ()
+
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]:
         yield from ()
 
 

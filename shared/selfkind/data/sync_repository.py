@@ -35,7 +35,7 @@ from selfkind.models.exceptions import (
     ServiceBusyError,
     SyncConflictError,
 )
-from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncHead
+from selfkind.models.sync import TOMBSTONE_DAYS, StoredRecord, SyncedColumns, SyncHead, columns_of
 
 if TYPE_CHECKING:
     from types_boto3_dynamodb import DynamoDBClient
@@ -251,6 +251,13 @@ class SyncRepository(Repository):
     def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]:
         """Every record above `after_seq` (by default, above the last erasure)."""
         yield from self._records_with_prefix(user_id, SYNC_RECORD_PREFIX, after_seq)
+
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]:
+        """The live records' parsed columns (of one table, or all)."""
+        prefix = record_sk(table, "") if table else SYNC_RECORD_PREFIX
+        yield from columns_of(self._records_with_prefix(user_id, prefix, after_seq))
 
     def _records_with_prefix(self, user_id: str, prefix: str, after_seq: int | None) -> Iterator[StoredRecord]:
         if after_seq is None:

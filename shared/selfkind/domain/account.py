@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from selfkind.domain.ports.account import AccountEraser
@@ -17,9 +16,8 @@ def export_account(stores: AccountStores, user_id: str, now: datetime) -> Accoun
     if epoch.erasing(now):  # half erased: come back when it is all gone
         raise ErasureInProgressError(epoch.retry_after_seconds(now))
     tables: dict[str, list[dict[str, object]]] = {table: [] for table in SYNCED_TABLES}
-    for record in stores.sync.all_records(user_id, after_seq=epoch.erased_seq):
-        if record.data is not None:
-            tables[record.table].append(json.loads(record.data))
+    for record in stores.sync.live_columns(user_id, after_seq=epoch.erased_seq):
+        tables[record.table].append(record.columns)
     return AccountExport(
         user_id=user_id,
         exported_at=now,

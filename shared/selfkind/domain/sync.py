@@ -34,13 +34,12 @@ from selfkind.models.exceptions import (
 from selfkind.models.sync import (
     PULL_PAGE_BUDGET_BYTES,
     TOMBSTONE_DAYS,
-    PullPage,
-    PullRequest,
     RecordChange,
     StoredRecord,
     SyncHead,
     tables_for_schema,
 )
+from selfkind.models.sync_pull import PullPage, PullRequest
 
 # The sequence starts above zero: WatermelonDB rejects a timestamp of 0, and a user with no data
 # must get a timestamp that the first change will still be after.

@@ -11,7 +11,7 @@ from typing import Protocol
 from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus
-from selfkind.models.sync import StoredRecord
+from selfkind.models.sync import SyncedColumns
 
 
 class Claim(StrEnum):
@@ -101,7 +101,9 @@ class NotificationStore(Protocol):
 class SyncedRecords(Protocol):
     """The part of the sync store the sender reads: a user's own affirmations."""
 
-    def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]: ...
 
 
 class PracticeSums(Protocol):

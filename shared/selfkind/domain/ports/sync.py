@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from selfkind.domain.rollups import RollupChange
-from selfkind.models.sync import RecordChange, StoredRecord, SyncHead
+from selfkind.models.sync import RecordChange, StoredRecord, SyncedColumns, SyncHead
 
 RecordKey = tuple[str, str]  # (table, record id)
 
@@ -46,3 +46,10 @@ class SyncStore(Protocol):
     def records_of_table(self, user_id: str, table: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
 
     def all_records(self, user_id: str, after_seq: int | None = None) -> Iterator[StoredRecord]: ...
+
+    def live_columns(
+        self, user_id: str, table: str | None = None, after_seq: int | None = None
+    ) -> Iterator[SyncedColumns]:
+        """The live records' parsed columns (of one table, or all), above `after_seq` (by default, the
+        last erasure)."""
+        ...
