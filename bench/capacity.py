@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bench import sender_bench, tick_bench
-from bench.capacity_model import Inputs, report
+from bench.capacity_model import Inputs, overridden, report, save
 from bench.child import NoWorkers
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
@@ -74,9 +74,13 @@ def measured_inputs() -> Inputs:
     )
 
 
-def run() -> None:
-    report(measured_inputs())
+def run(arguments: list[str] | None = None) -> None:
+    """Measures the inputs, saves them for bench.capacity_model to explore from, and reports; any
+    `name=value` argument overrides a measured input."""
+    inputs = measured_inputs()
+    save(inputs)
+    report(overridden(inputs, arguments or []))
 
 
 if __name__ == "__main__":
-    run()
+    run(sys.argv[1:])

@@ -4,6 +4,9 @@ or cited from AWS and Firebase documentation.
 
     python -m bench.capacity_model sender_ms_per_reminder=6.5 shards=80   # explore: change any input
 
+Pure: inputs in, answer out. `make bench-capacity` (bench/capacity.py) measures the inputs and saves
+them to LAST_INPUTS; exploring from here starts from those saved figures and measures nothing.
+
 A simulation in 100 ms steps: the tick's workers enqueue at their shard-bound rate; the SQS event source
 starts 5 concurrent sender batches and adds 5 a second (300 a minute) up to its maximum; each sender
 instance delivers at its CPU-bound rate; DynamoDB's table and index throughput and FCM's per-minute
@@ -12,8 +15,10 @@ quota cap what passes. The answer is the largest N whose last reminder is delive
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 
 # Sources (docs/capacity.md lists them with what each says).
 SQS_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"
@@ -29,6 +34,7 @@ DYNAMODB_PARTITIONS = "https://docs.aws.amazon.com/amazondynamodb/latest/develop
 GSI_WRITES = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes"
 TRANSACTIONS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html"
 
+LAST_INPUTS = Path(__file__).resolve().parent.parent / ".bench" / "capacity_inputs.json"
 STEP = 0.1  # seconds
 WINDOW = 60.0
 
@@ -206,7 +212,19 @@ def report(inputs: Inputs, usage: Usage = Usage()) -> int:
     return raised
 
 
-def _overridden(inputs: Inputs, arguments: list[str]) -> Inputs:
+def save(inputs: Inputs, path: Path = LAST_INPUTS) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(asdict(inputs), indent=2) + "\n")
+
+
+def saved(path: Path = LAST_INPUTS) -> Inputs:
+    if not path.exists():
+        raise SystemExit(f"no measured inputs at {path}: run `make bench-capacity` once first")
+    return Inputs(**json.loads(path.read_text()))
+
+
+def overridden(inputs: Inputs, arguments: list[str]) -> Inputs:
+    """The inputs with `name=value` arguments applied."""
     types = {field.name: field.type for field in fields(Inputs)}
     changes: dict[str, float | int] = {}
     for argument in arguments:
@@ -218,6 +236,4 @@ def _overridden(inputs: Inputs, arguments: list[str]) -> Inputs:
 
 
 if __name__ == "__main__":
-    from bench.capacity import measured_inputs
-
-    report(_overridden(measured_inputs(), sys.argv[1:]))
+    report(overridden(saved(), sys.argv[1:]))

@@ -26,6 +26,18 @@ class Invocable(Protocol):
 
 
 @dataclass(frozen=True)
+class Observed:
+    """An invocation's result, with the metric records (EMF) it printed, as CloudWatch would read them."""
+
+    result: Any
+    metrics: list[dict[str, Any]]
+
+
+class ObservedInvocable(Invocable, Protocol):
+    def invoke_observed(self, event: dict[str, Any]) -> Observed: ...
+
+
+@dataclass(frozen=True)
 class AsyncResult:
     function: str
     result: Any = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
@@ -21,9 +23,25 @@ SECURITY_SCHEMES: dict[str, Any] = {"jwt": HTTPBearer(bearerFormat="JWT")}
 
 
 def load_function_module(logical_id: str, environment: dict[str, str]) -> Any:
-    """Imports a function's handler module fresh, as a cold start with the template's environment."""
-    function = functions()[logical_id]
+    """Imports a function's handler module fresh, as a cold start with the template's environment (set
+    for the import only: the process's environment is as it was afterwards)."""
+    with _environment(environment):
+        return _import(logical_id)
+
+
+@contextlib.contextmanager
+def _environment(environment: dict[str, str]) -> Iterator[None]:
+    before = dict(os.environ)
     os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
+def _import(logical_id: str) -> Any:
+    function = functions()[logical_id]
     spec = importlib.util.spec_from_file_location(
         f"lambda_{logical_id}", function.code_dir / f"{function.module_name}.py"
     )

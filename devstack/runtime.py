@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION
+from devstack.lambda_api import Observed
 from devstack.template import REPO_ROOT, FunctionDefinition, functions, layer_packages, parameter_defaults, resolve
 
 
@@ -108,6 +109,9 @@ class FunctionPool:
         return _Container(process=process, protocol=protocol)
 
     def invoke(self, event: dict[str, Any]) -> Any:
+        return self.invoke_observed(event).result
+
+    def invoke_observed(self, event: dict[str, Any]) -> Observed:
         with self._lock:
             while not self._idle and self._count >= self.max_containers:
                 self._lock.wait()
@@ -132,7 +136,7 @@ class FunctionPool:
         with self._lock:
             self._idle.append(container)
             self._lock.notify()
-        return reply["result"]
+        return Observed(reply["result"], reply.get("metrics", []))
 
     def stop(self) -> None:
         with self._lock:

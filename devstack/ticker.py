@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from devstack.emf import sender_outcomes
 from devstack.events import scheduler_event, sqs_event
-from devstack.lambda_api import Invocable, LocalLambdaApi
+from devstack.lambda_api import LocalLambdaApi, ObservedInvocable
 from devstack.runtime import InvocationError
 
 SCHEDULER = "ReminderSchedulerFunction"
@@ -57,7 +58,7 @@ def tick_time(text: str) -> datetime:
 
 @dataclass
 class LocalTicker:
-    pools: Mapping[str, Invocable]
+    pools: Mapping[str, ObservedInvocable]
     lambda_api: LocalLambdaApi
     sqs: Any
     queue_url: str
@@ -128,8 +129,9 @@ class LocalTicker:
                 for m in received
             ]
             event = sqs_event(batch, self.queue_arn) | {LOCAL_TICK_TIME: now.isoformat()}
-            result = self.pools[SENDER].invoke(event)
-            totals.update(result.get("outcomes", {}))
+            observed = self.pools[SENDER].invoke_observed(event)
+            result = observed.result
+            totals.update(sender_outcomes(observed.metrics))  # what CloudWatch would count
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
             for message in batch:
                 if message["messageId"] in failed:

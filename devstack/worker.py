@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
+from devstack.emf import printed_metrics
 from devstack.lambda_context import LocalLambdaContext
 
 PROJECT_DISTRIBUTION = "selfkind"  # its code is the SelfkindLayer, on the path from the repo itself
@@ -70,7 +71,9 @@ def serve(module_name: str, handler_name: str) -> None:
         context = LocalLambdaContext(function_name=function_name, memory_limit_in_mb=memory, timeout_seconds=timeout)
         reply: dict[str, Any]
         try:
-            reply = {"result": handler(event, context)}
+            with printed_metrics() as metrics:
+                result = handler(event, context)
+            reply = {"result": result, "metrics": metrics}
         except Exception as error:  # noqa: BLE001 (an unhandled error is the invocation's result, as on Lambda)
             reply = {
                 "error": {

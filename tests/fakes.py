@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Leas
 from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome, SendResult
 from selfkind.domain.ports.tick import Advance, DueReminder
 from selfkind.domain.rollups import WeekRollup
+from selfkind.domain.tick import shard_of
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
@@ -71,10 +71,6 @@ class Faults:
         self.refusing.clear()
 
 
-def shard_value(user_id: str, reminder_id: str, shards: int) -> int:
-    return zlib.crc32(f"{user_id}/{reminder_id}".encode()) % shards
-
-
 class FakeReminders:
     """The reminders aggregate and its `due` index (crc32 % shards, as the repository writes it)."""
 
@@ -91,7 +87,7 @@ class FakeReminders:
     def put(self, user_id: str, reminder: StoredReminder) -> None:
         with self._lock:
             self.items[(user_id, reminder.reminder_id)] = reminder
-            self.shard_of[(user_id, reminder.reminder_id)] = shard_value(user_id, reminder.reminder_id, self.shards)
+            self.shard_of[(user_id, reminder.reminder_id)] = shard_of(user_id, reminder.reminder_id, self.shards)
 
     def get(self, user_id: str, reminder_id: str) -> StoredReminder | None:
         return self.items.get((user_id, reminder_id))
@@ -148,7 +144,7 @@ class FakeReminders:
                     moved_elsewhere.append(move)
                     continue
                 self.items[key] = current.model_copy(update={"next_fire_at": move.following})
-                self.shard_of[key] = shard_value(move.user_id, move.reminder_id, self.shards)
+                self.shard_of[key] = shard_of(move.user_id, move.reminder_id, self.shards)
         return moved_elsewhere
 
 

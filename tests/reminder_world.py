@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import boto3
 
+from devstack.emf import printed_metrics, sender_outcomes
 from devstack.events import sqs_event
 from devstack.fcm import FcmStandIn
-from devstack.lambda_api import LocalLambdaApi
+from devstack.lambda_api import LocalLambdaApi, Observed
 from devstack.template import queue_visibility_timeout
 from devstack.ticker import LocalTicker
 from selfkind.data.device_repository import DeviceRepository
@@ -44,8 +45,12 @@ class InProcess:
     handler: Handler
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with _MOTO_TURN:
-            return self.handler(event)
+        return self.invoke_observed(event).result
+
+    def invoke_observed(self, event: dict[str, Any]) -> Observed:
+        with _MOTO_TURN, printed_metrics() as metrics:
+            result = self.handler(event)
+        return Observed(result, metrics)
 
 
 @dataclass
@@ -134,7 +139,8 @@ class ReminderWorld:
             )
 
     def sender_batch(self) -> dict[str, Any]:
-        """One sender invocation over what the queue holds now (the messages are left in the queue)."""
+        """One sender invocation over what the queue holds now (the messages are left in the queue): what it
+        returned, with its outcomes as its metrics count them."""
         sqs = boto3.client("sqs")
         received = sqs.receive_message(QueueUrl=self.aws["ReminderQueue"], MaxNumberOfMessages=10)["Messages"]
         for message in received:
@@ -144,7 +150,8 @@ class ReminderWorld:
         batch = [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]} for m in received
         ]
-        return self.sender(sqs_event(batch, self.aws["ReminderQueue.Arn"]))
+        observed = InProcess(self.sender).invoke_observed(sqs_event(batch, self.aws["ReminderQueue.Arn"]))
+        return {**observed.result, "outcomes": dict(sender_outcomes(observed.metrics))}
 
     def settings(self, user: str, settings: Settings) -> None:
         self.profile().put_settings(user, settings)

@@ -56,8 +56,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     failures = [message_id for message_id, _ in messages if report.needs_retry(message_id)]
     _log_bad_data(report)
     logger.info("Batch delivered", messages=len(messages), retried=len(failures), outcomes=summary)
-    # Lambda reads batchItemFailures (SQS redelivers exactly those); the local tick also reads outcomes.
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures], "outcomes": summary}
+    # What Lambda reads: SQS redelivers exactly these (the outcomes are in the metrics).
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
 
 
 def _now(event: dict[str, Any]) -> datetime:

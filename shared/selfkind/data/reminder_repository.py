@@ -10,7 +10,6 @@ rewrites due_shard, moving reminders into the current layout as they fire.
 from __future__ import annotations
 
 import builtins
-import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from selfkind.data import erasure
 from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
 from selfkind.domain.ports.tick import Advance, DueReminder
-from selfkind.domain.tick import MAX_SHARD_VALUES
+from selfkind.domain.tick import MAX_SHARD_VALUES, shard_of
 from selfkind.models.reminders import StoredReminder
 
 if TYPE_CHECKING:
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
 
 
 def due_shard(user_id: str, reminder_id: str, shards: int) -> str:
-    return f"{zlib.crc32(f'{user_id}/{reminder_id}'.encode()) % shards:02d}"
+    """The shard value as the index stores it: two digits."""
+    return f"{shard_of(user_id, reminder_id, shards):02d}"
 
 
 def _due_query(shard_value: int, now: datetime) -> dict[str, Any]:

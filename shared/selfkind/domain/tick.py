@@ -21,6 +21,7 @@ per shard hands what is due to the queue and moves each reminder on to its next 
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +37,13 @@ from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import ShardWork, StoredReminder, clock_to_time
 
 MAX_SHARD_VALUES = 100  # the `due` index's shard key takes the values 00..99
+
+
+def shard_of(user_id: str, reminder_id: str, shards: int) -> int:
+    """The shard value a reminder is written into: stable for the reminder, spread evenly over users."""
+    return zlib.crc32(f"{user_id}/{reminder_id}".encode()) % shards
+
+
 CHUNK = 100  # reminders per unit of work: one transaction advances at most 100 items
 
 
