@@ -86,8 +86,8 @@ build: install  ## sam build, then each function's unzipped size with its layers
 layer-requirements: .venv/.synced  ## regenerate the layers' requirements from uv.lock
 	$(PY) layers/requirements.py --uv $(UV)
 
-openapi: .venv/.synced  ## regenerate openapi.json from the code
-	$(PY) -m devstack.openapi > openapi.json
+openapi: .venv/.synced  ## regenerate openapi.json and the route table (shared/selfkind/api/route_table.py) from the code
+	$(PY) -m devstack.openapi --write
 
 bench: .venv/.synced  ## cold start, warm latency, request counts, the reminder pipeline and its capacity model
 	$(PY) -m bench

@@ -14,8 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from devstack.runtime import function_environment, local_references
-from devstack.template import functions, http_routes
+from devstack.template import REPO_ROOT, functions, http_routes
 
+ROUTE_TABLE = REPO_ROOT / "shared/selfkind/api/route_table.py"
 TITLE = "Selfkind API"
 VERSION = "1.0.0"
 # The JWT the API Gateway authorizer verifies (Cognito, or the OIDC issuer the stack is given).
@@ -119,5 +120,41 @@ def render() -> str:
     return json.dumps(build_document(), indent=2, sort_keys=True) + "\n"
 
 
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def render_route_table(document: dict[str, Any] | None = None) -> str:
+    """selfkind/api/route_table.py: every route the resolvers serve, for the 404/405 answers (the
+    catalog function's $default route answers for the whole API) and the template's route check."""
+    paths = (document or build_document())["paths"]
+    routes = sorted(
+        (method.upper(), path) for path, operations in paths.items() for method in operations if method in _HTTP_METHODS
+    )
+    lines = "".join(f'        ("{method}", "{path}"),\n' for method, path in routes)
+    return (
+        '"""Every route of the HTTP API, by method and path template. Generated from the API functions\'\n'
+        'resolvers by `make openapi` (devstack/openapi.py): never edit it by hand."""\n'
+        "\n"
+        "API_ROUTES: frozenset[tuple[str, str]] = frozenset(\n"
+        "    {\n"
+        f"{lines}"
+        "    }\n"
+        ")\n"
+    )
+
+
+def write_generated_files() -> None:
+    """openapi.json and the route table, each written only once both are generated (a failed run leaves
+    the committed files as they were; the generator imports the route table itself)."""
+    document = build_document()
+    openapi = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    table = render_route_table(document)
+    (REPO_ROOT / "openapi.json").write_text(openapi)
+    ROUTE_TABLE.write_text(table)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    if sys.argv[1:] == ["--write"]:
+        write_generated_files()
+    else:
+        sys.stdout.write(render())

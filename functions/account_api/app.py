@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from selfkind.api.auth import current_user_id
+from selfkind.api.conventions import JWT, WRITE_PROBLEMS
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
@@ -56,14 +57,6 @@ stores = AccountStores(
     AccountRepository(table),
 )
 app = create_resolver(metrics, logger)
-JWT: list[dict[str, list[str]]] = [{"jwt": []}]
-# What a write can answer besides 200: erased meanwhile (409), too large (413), not JSON (415), busy (503).
-WRITE = (
-    HTTPStatus.CONFLICT,
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-    HTTPStatus.SERVICE_UNAVAILABLE,
-)
 NO_CONTENT = None  # 204, no body
 Id = Annotated[ResourceId, Path()]
 
@@ -76,7 +69,7 @@ def _no_content() -> Response[str]:
     return Response(204, body="")
 
 
-@app.put("/v1/devices/<device_id>", security=JWT, responses=documented_responses(Device, *WRITE))
+@app.put("/v1/devices/<device_id>", security=JWT, responses=documented_responses(Device, *WRITE_PROBLEMS))
 def put_device(device_id: Id, device: Annotated[DeviceRegistration, Body()]) -> Device:
     return reminders.register_device(stores.devices, _user(), device_id, device, datetime.now(UTC))
 
@@ -92,7 +85,7 @@ def delete_device(device_id: Id) -> Response[str]:
     return _no_content()
 
 
-@app.put("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(Reminder, *WRITE))
+@app.put("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(Reminder, *WRITE_PROBLEMS))
 def put_reminder(reminder_id: Id, reminder: Annotated[ReminderRequest, Body()]) -> Reminder:
     return reminders.put_reminder(
         stores.reminders, stores.devices, stores.profile, _user(), reminder_id, reminder, datetime.now(UTC)
@@ -115,7 +108,7 @@ def get_settings() -> Settings:
     return reminders.get_settings(stores.profile, _user(), datetime.now(UTC))
 
 
-@app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings, *WRITE))
+@app.put("/v1/me/settings", security=JWT, responses=documented_responses(Settings, *WRITE_PROBLEMS))
 def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
     return reminders.put_settings(stores.profile, _user(), new_settings, datetime.now(UTC))
 
@@ -151,7 +144,7 @@ def get_notification(notification_id: Id) -> Response[str]:
     "/v1/me/export",
     security=JWT,
     compress=True,
-    responses=documented_responses(AccountExport, HTTPStatus.SERVICE_UNAVAILABLE),
+    responses=documented_responses(AccountExport),
 )
 def export_my_data() -> Response[str]:
     document = account.export_account(stores, _user(), now=datetime.now(UTC))
@@ -161,7 +154,7 @@ def export_my_data() -> Response[str]:
     )
 
 
-@app.delete("/v1/me", security=JWT, responses=documented_responses(NO_CONTENT, HTTPStatus.SERVICE_UNAVAILABLE))
+@app.delete("/v1/me", security=JWT, responses=documented_responses(NO_CONTENT))
 def erase_my_data() -> Response[str]:
     erased = account.erase_account(stores.eraser, _user(), datetime.now(UTC))
     metrics.add_metric(name="AccountErased", unit=MetricUnit.Count, value=1)

@@ -10,16 +10,17 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from selfkind.api.caching import localized_json_response
-from selfkind.api.care_routes import register_care_routes
+from selfkind.api.care_routes import care_router
+from selfkind.api.conventions import CatalogId
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
-from selfkind.api.progress_content_routes import register_progress_content_routes
+from selfkind.api.progress_content_routes import progress_content_router
 from selfkind.api.resolver import create_resolver
 from selfkind.domain import catalog
 from selfkind.models.catalog import (
@@ -55,8 +56,8 @@ def respond(answer: Callable[[Language], BaseModel]) -> Response[str]:
     return response
 
 
-register_care_routes(app, respond)
-register_progress_content_routes(app, respond)
+app.include_router(care_router(respond))
+app.include_router(progress_content_router(respond))
 
 
 @app.get("/v1/exercises", responses=documented_responses(ExerciseList, cacheable=True, authenticated=False))
@@ -74,7 +75,7 @@ def list_exercises(
     "/v1/exercises/<exercise_id>",
     responses=documented_responses(Exercise, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
 )
-def get_exercise(exercise_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
+def get_exercise(exercise_id: CatalogId) -> Response[str]:
     return respond(partial(catalog.get_exercise, exercise_id))
 
 

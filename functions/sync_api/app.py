@@ -16,8 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from selfkind.adapters.idempotency import RequestFingerprint, run_once
 from selfkind.api.auth import current_user_id
+from selfkind.api.conventions import JWT, WRITE_PROBLEMS
 from selfkind.api.problems import documented_responses
-from selfkind.api.progress_routes import register_progress_routes
+from selfkind.api.progress_routes import progress_router
 from selfkind.api.resolver import create_resolver
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.rollup_repository import RollupRepository
@@ -36,14 +37,13 @@ settings = SyncSettings.from_environment()
 store = SyncRepository(settings.table_name)
 profile = ProfileRepository(settings.table_name)
 app = create_resolver(metrics, logger)
-register_progress_routes(app, RollupRepository(settings.table_name))
+app.include_router(progress_router(RollupRepository(settings.table_name)))
 NO_STORE = {"Cache-Control": "no-store"}
-WRITE_PROBLEMS = (HTTPStatus.CONFLICT, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{8,200}$"  # 8 to 200 visible ASCII characters (a UUID, say)
 UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY  # an Idempotency-Key sent again with another query or body
 
 
-@app.get("/v1/sync", security=[{"jwt": []}], responses=documented_responses(SyncPullResponse))
+@app.get("/v1/sync", security=JWT, responses=documented_responses(SyncPullResponse))
 def pull_changes(
     last_pulled_at: Annotated[str | None, Query(pattern=r"^([0-9]{1,19}|null)$")] = None,  # absent or null: all
     schema_version: Annotated[int, Query(ge=1)] = 1,
@@ -59,8 +59,8 @@ def pull_changes(
 
 @app.post(
     "/v1/sync",
-    security=[{"jwt": []}],
-    responses=documented_responses(PushResult, *WRITE_PROBLEMS, UNPROCESSABLE, HTTPStatus.SERVICE_UNAVAILABLE),
+    security=JWT,
+    responses=documented_responses(PushResult, *WRITE_PROBLEMS, UNPROCESSABLE),
 )
 def push_changes(
     body: Annotated[PushBody, Body()],

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from devstack.template import http_routes, load_template
+from devstack.template import REPO_ROOT, http_routes, load_template
 from selfkind.api.routes import API_ROUTES
 
 TEMPLATE = load_template()
@@ -36,6 +36,13 @@ def test_no_local_only_setting_is_deployed() -> None:
     template = json.dumps(TEMPLATE)
     for name in ("FCM_URL_OVERRIDE", "LOCAL_TICK_CLOCK"):
         assert name not in template
+
+
+def test_the_route_table_is_generated_from_the_resolvers() -> None:
+    from devstack.openapi import render_route_table
+
+    committed = (REPO_ROOT / "shared/selfkind/api/route_table.py").read_text()
+    assert render_route_table() == committed, "the route table drifted from the resolvers: run `make openapi`"
 
 
 def test_the_deployed_routes_are_the_routes_the_code_knows() -> None:
@@ -149,7 +156,6 @@ def test_the_firebase_credentials_live_in_secrets_manager_readable_by_the_sender
 
 
 def test_only_the_sender_imports_firebase_admin() -> None:
-    from devstack.template import REPO_ROOT
 
     importers = sorted(
         str(path.relative_to(REPO_ROOT))

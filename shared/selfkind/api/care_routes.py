@@ -1,8 +1,8 @@
 """The catalog function's care routes: crisis and support lines, guides and programs (all public).
 
-Registered on the catalog function's resolver from here, so the handler module stays thin: the
-handler hands in how it answers (language negotiation and ETag caching), and each route names only
-the domain function it calls.
+A Powertools router the catalog function includes, so the handler module stays thin: the handler hands
+in how it answers (language negotiation and ETag caching), and each route names only the domain
+function it calls.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from functools import partial
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from selfkind.api.caching import Respond
+from selfkind.api.conventions import CatalogId
 from selfkind.api.problems import documented_responses
 from selfkind.domain import guides, programs, support
 from selfkind.models.guides import Guide, GuideList
@@ -24,7 +26,8 @@ from selfkind.models.support import SupportInfo
 COUNTRY_CODE = r"^[A-Za-z]{2}$"
 
 
-def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> None:
+def care_router(respond: Respond) -> APIGatewayHttpRouter:
+    router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
     @router.get("/v1/support", responses=documented_responses(SupportInfo, cacheable=True, authenticated=False))
     def get_support(
@@ -40,7 +43,7 @@ def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> No
         "/v1/guides/<guide_id>",
         responses=documented_responses(Guide, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
     )
-    def get_guide(guide_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
+    def get_guide(guide_id: CatalogId) -> Response[str]:
         return respond(partial(guides.get_guide, guide_id))
 
     @router.get("/v1/programs", responses=documented_responses(ProgramList, cacheable=True, authenticated=False))
@@ -51,5 +54,7 @@ def register_care_routes(router: APIGatewayHttpResolver, respond: Respond) -> No
         "/v1/programs/<program_id>",
         responses=documented_responses(Program, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
     )
-    def get_program(program_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
+    def get_program(program_id: CatalogId) -> Response[str]:
         return respond(partial(programs.get_program, program_id))
+
+    return router

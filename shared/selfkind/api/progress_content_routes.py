@@ -1,8 +1,8 @@
 """The catalog function's routes for the content behind a person's own progress: journaling prompts and
 the self-compassion check-in's instrument (the SCS-SF). All public and cacheable, like the care routes.
 
-Registered on the catalog function's resolver from here, as the care routes are: the handler hands in how
-it answers (language negotiation and ETag caching), and each route names only the domain function it calls.
+A Powertools router the catalog function includes, as the care routes are: the handler hands in how it
+answers (language negotiation and ETag caching), and each route names only the domain function it calls.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from selfkind.api.caching import Respond
+from selfkind.api.conventions import CatalogId
 from selfkind.api.problems import documented_responses
 from selfkind.domain import instruments, prompts
 from selfkind.models.catalog import Technique
@@ -24,7 +26,8 @@ from selfkind.models.prompts import Prompt, PromptFilter, PromptList, PromptThem
 _BOOLEAN = {"true": True, "false": False}
 
 
-def register_progress_content_routes(router: APIGatewayHttpResolver, respond: Respond) -> None:
+def progress_content_router(respond: Respond) -> APIGatewayHttpRouter:
+    router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
     @router.get("/v1/prompts", responses=documented_responses(PromptList, cacheable=True, authenticated=False))
     def list_prompts(
@@ -44,7 +47,7 @@ def register_progress_content_routes(router: APIGatewayHttpResolver, respond: Re
         "/v1/prompts/<prompt_id>",
         responses=documented_responses(Prompt, HTTPStatus.NOT_FOUND, cacheable=True, authenticated=False),
     )
-    def get_prompt(prompt_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$")]) -> Response[str]:
+    def get_prompt(prompt_id: CatalogId) -> Response[str]:
         return respond(partial(prompts.get_prompt, prompt_id))
 
     @router.get(
@@ -56,3 +59,5 @@ def register_progress_content_routes(router: APIGatewayHttpResolver, respond: Re
     )
     def get_scs_sf() -> Response[str]:
         return respond(instruments.get_scs_sf)
+
+    return router

@@ -1,6 +1,6 @@
 """The sync function's progress routes: insights and suggestions, read from the user's rollups (JWT).
 
-Registered on the sync function's resolver from here, so the handler module stays thin. Both answer
+A Powertools router the sync function includes, so the handler module stays thin. Both answer
 the user alone (the JWT's `sub`), in the language of `Accept-Language`, and are never cached.
 
 The domain modules are imported by the routes that use them: they load the catalog's content and its
@@ -14,10 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from selfkind.api.auth import current_user_id
+from selfkind.api.conventions import JWT
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.models.insights import DEFAULT_WEEKS, MAX_WEEKS, Insights, Suggestions
@@ -25,13 +27,13 @@ from selfkind.models.insights import DEFAULT_WEEKS, MAX_WEEKS, Insights, Suggest
 if TYPE_CHECKING:
     from selfkind.domain.insights import RollupReader
 
-JWT: list[dict[str, list[str]]] = [{"jwt": []}]
 PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Accept-Language"}
 
 
-def register_progress_routes(
-    router: APIGatewayHttpResolver, rollups: RollupReader, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> None:
+def progress_router(
+    rollups: RollupReader, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> APIGatewayHttpRouter:
+    router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
     def answer(model: Insights | Suggestions, language: str) -> Response[str]:
         headers = {**PRIVATE, "Content-Language": language}
@@ -60,3 +62,5 @@ def register_progress_routes(
         user_id = current_user_id(router.current_event)
         found = suggestions.suggest(rollups, user_id, clock(), language, feeling=feeling, minutes=minutes)
         return answer(found, language)
+
+    return router

@@ -1,7 +1,7 @@
-"""Every route of the deployed HTTP API, by method and path template.
+"""Which routes serve a concrete path: the resolver's 405 (with Allow) against 404 for an unknown path.
 
-The template declares the same routes (a template test keeps the two equal); the resolver uses this
-table to tell a wrong method (405 with Allow) from an unknown path (404).
+The table itself (selfkind.api.route_table) is generated from the resolvers by `make openapi`; the
+template declares the same routes (tests/template/test_template.py keeps the three equal).
 """
 
 from __future__ import annotations
@@ -9,37 +9,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-API_ROUTES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("GET", "/v1/exercises"),
-        ("GET", "/v1/exercises/{exercise_id}"),
-        ("GET", "/v1/affirmations"),
-        ("GET", "/v1/support"),
-        ("GET", "/v1/guides"),
-        ("GET", "/v1/guides/{guide_id}"),
-        ("GET", "/v1/programs"),
-        ("GET", "/v1/programs/{program_id}"),
-        ("GET", "/v1/prompts"),
-        ("GET", "/v1/prompts/{prompt_id}"),
-        ("GET", "/v1/instruments/scs-sf"),
-        ("GET", "/v1/sync"),
-        ("POST", "/v1/sync"),
-        ("GET", "/v1/insights"),
-        ("GET", "/v1/suggestions"),
-        ("GET", "/v1/me/export"),
-        ("DELETE", "/v1/me"),
-        ("PUT", "/v1/devices/{device_id}"),
-        ("GET", "/v1/devices"),
-        ("DELETE", "/v1/devices/{device_id}"),
-        ("PUT", "/v1/reminders/{reminder_id}"),
-        ("GET", "/v1/reminders"),
-        ("DELETE", "/v1/reminders/{reminder_id}"),
-        ("GET", "/v1/me/settings"),
-        ("PUT", "/v1/me/settings"),
-        ("GET", "/v1/notifications/{notification_id}"),
-        ("POST", "/v1/notifications/{notification_id}/opened"),
-    }
-)
+from selfkind.api.route_table import API_ROUTES
+
+__all__ = ["API_ROUTES", "allowed_methods", "path_parameter_names"]
 
 
 @cache
