@@ -25,7 +25,7 @@ from selfkind.api.problems import documented_responses
 from selfkind.models.insights import DEFAULT_WEEKS, MAX_WEEKS, Insights, Suggestions
 
 if TYPE_CHECKING:
-    from selfkind.domain.insights import RollupReader
+    from selfkind.domain.ports.progress import RollupReader
 
 PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Accept-Language"}
 

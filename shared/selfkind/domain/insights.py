@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.instruments import score_scs_sf
+from selfkind.domain.ports.progress import RollupReader
 from selfkind.domain.rollups import ENTRIES, MOOD_N, MOOD_SUM, Rollups, WeekRollup, parse_practice_counter
 from selfkind.models.catalog import Language
 from selfkind.models.insights import (
@@ -36,12 +36,6 @@ CAVEAT = {
         "lo que parece ayudarte; no es una prueba, y lo que ayuda puede cambiar."
     ),
 }
-
-
-class RollupReader(Protocol):
-    def read(self, user_id: str, weeks: Sequence[date]) -> tuple[str, Rollups]:
-        """The user's zone and the rollups of the given weeks (absent weeks: nothing recorded)."""
-        ...
 
 
 @dataclass

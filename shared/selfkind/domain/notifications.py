@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from typing import Protocol
-
 from selfkind.domain import catalog
 from selfkind.domain.ports.delivery import NotificationStore
+from selfkind.domain.ports.sync import OwnRecords
 from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError
 from selfkind.models.notifications import CatalogAffirmationView, NotificationContent, OwnAffirmationView
 from selfkind.models.reminders import NotificationRecord
-from selfkind.models.sync import StoredRecord
-
-
-class OwnRecords(Protocol):
-    """The part of the sync store this reads: one of the user's own records."""
-
-    def read_record(self, user_id: str, table: str, record_id: str) -> StoredRecord | None: ...
+from selfkind.models.sync import StoredRecord, columns_of
 
 
 def notification_content(
@@ -55,8 +47,7 @@ def _affirmation(
 
 def _own_text(stored: StoredRecord | None) -> str | None:
     """The user's words as they are now; None once deleted (a tombstone keeps none)."""
-    if stored is None or stored.data is None:
+    if stored is None:
         return None
-    columns = json.loads(stored.data)
-    text = columns.get("text") if isinstance(columns, dict) else None
+    text = next((record.columns.get("text") for record in columns_of([stored])), None)
     return text if isinstance(text, str) else None

@@ -18,7 +18,8 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from selfkind.content import load_catalog_content
-from selfkind.domain.insights import RollupReader, local_weeks, practice_totals, weeks_to_read
+from selfkind.domain.insights import local_weeks, practice_totals, weeks_to_read
+from selfkind.domain.ports.progress import RollupReader
 from selfkind.domain.rollups import Rollups, WeekRollup, parse_practice_counter
 from selfkind.domain.time_of_day import suitable_times_at
 from selfkind.models.catalog import Category, ExerciseContent, Language, Technique

@@ -23,6 +23,12 @@ class RecordWrite:
     rollup: str | None = None  # what the record adds to the insights rollups (selfkind.domain.rollups)
 
 
+class OwnRecords(Protocol):
+    """The part of the sync store a notification's content reads: one of the user's own records."""
+
+    def read_record(self, user_id: str, table: str, record_id: str) -> StoredRecord | None: ...
+
+
 class SyncStore(Protocol):
     """What sync needs from storage (implemented over DynamoDB in selfkind.data)."""
 
