@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from selfkind.domain import rollups
-from selfkind.domain.ports.sync import RecordKey, RecordWrite
-from selfkind.domain.rollups import RollupChange, Rollups
+from selfkind.domain.ports.sync import PushCommit, RecordKey
+from selfkind.domain.rollups import Rollups
 from selfkind.domain.sync import INITIAL_SEQ
 from selfkind.models.exceptions import HeadMovedError, SyncConflictError
 from selfkind.models.sync import StoredRecord, SyncedColumns, SyncHead, columns_of
@@ -46,15 +46,8 @@ class FakeSyncStore:
         mine = self.records.get(user_id, {})
         return self.read_head(user_id), {key: mine[key] for key in keys if key in mine}
 
-    def commit(
-        self,
-        user_id: str,
-        head: SyncHead,
-        new_head: SyncHead,
-        writes: list[RecordWrite],
-        rollup_change: RollupChange,
-        now: datetime,
-    ) -> None:
+    def commit(self, user_id: str, push: PushCommit, now: datetime) -> None:
+        head, new_head, writes, rollup_change = push.head, push.new_head, push.writes, push.rollups
         if user_id in self.move_head_before_next_commit:
             self.move_head_before_next_commit.remove(user_id)
             current = self.read_head(user_id)

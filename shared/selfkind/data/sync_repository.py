@@ -25,8 +25,7 @@ from selfkind.data import erasure
 from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.data.rollup_repository import week_update_action, zone_from_head_item
-from selfkind.domain.ports.sync import RecordKey, RecordWrite
-from selfkind.domain.rollups import RollupChange
+from selfkind.domain.ports.sync import PushCommit, RecordKey, RecordWrite
 from selfkind.domain.sync import INITIAL_SEQ
 from selfkind.models.exceptions import (
     DependencyError,
@@ -141,24 +140,17 @@ class SyncRepository(Repository):
         record = records.get((table, record_id))
         return record if record is not None and record.seq > head.epoch.erased_seq else None
 
-    def commit(
-        self,
-        user_id: str,
-        head: SyncHead,
-        new_head: SyncHead,
-        writes: list[RecordWrite],
-        rollups: RollupChange,
-        now: datetime,
-    ) -> None:
+    def commit(self, user_id: str, push: PushCommit, now: datetime) -> None:
         """One transaction: the records, each conditioned on the version read; the head, conditioned on
         the sequence read and on no erasure running; and the rollup weeks the records change (the head's
         condition serialises every push of the user, so their sums never race). Contention and throttling
         are retried here."""
         pk = user_pk(user_id)
         expires_at = str(int((now + timedelta(days=TOMBSTONE_DAYS)).timestamp()))
+        writes = push.writes
         items: list[dict[str, Any]] = [self._put_record(record_item(pk, write, expires_at), write) for write in writes]
-        items.append(self._head_update(pk, head, new_head, now))
-        items += [week_update_action(self._table_name, user_id, week, change) for week, change in rollups.items()]
+        items.append(self._head_update(pk, push.head, push.new_head, now))
+        items += [week_update_action(self._table_name, user_id, week, change) for week, change in push.rollups.items()]
         for attempt in range(CONTENTION_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
-from selfkind.domain.ports.sync import RecordKey, RecordWrite, SyncStore
+from selfkind.domain.ports.sync import PushCommit, RecordKey, RecordWrite, SyncStore
 from selfkind.domain.rollups import (
     Contribution,
     RollupChange,
@@ -270,7 +270,7 @@ def _commit_chunk(
             )
         new_head = _advanced(head, head.seq + len(chunk), now)
         try:
-            store.commit(user_id, head, new_head, writes, rollups, now)
+            store.commit(user_id, PushCommit(head, new_head, writes, rollups), now)
         except HeadMovedError:
             head = store.read_head(user_id)  # another device committed first: take the next numbers
             _check_base(head, last_pulled_at, now)  # ...unless the account was erased meanwhile

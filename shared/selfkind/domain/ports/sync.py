@@ -23,6 +23,16 @@ class RecordWrite:
     rollup: str | None = None  # what the record adds to the insights rollups (selfkind.domain.rollups)
 
 
+@dataclass(frozen=True)
+class PushCommit:
+    """What one chunk of a push writes, all or nothing."""
+
+    head: SyncHead  # as read: the commit holds only while the head is still at its sequence
+    new_head: SyncHead
+    writes: list[RecordWrite]
+    rollups: RollupChange  # the rollup weeks the records change
+
+
 class OwnRecords(Protocol):
     """The part of the sync store a notification's content reads: one of the user's own records."""
 
@@ -36,15 +46,7 @@ class SyncStore(Protocol):
 
     def read_for_push(self, user_id: str, keys: list[RecordKey]) -> tuple[SyncHead, dict[RecordKey, StoredRecord]]: ...
 
-    def commit(
-        self,
-        user_id: str,
-        head: SyncHead,
-        new_head: SyncHead,
-        writes: list[RecordWrite],
-        rollups: RollupChange,
-        now: datetime,
-    ) -> None:
+    def commit(self, user_id: str, push: PushCommit, now: datetime) -> None:
         """One all-or-nothing transaction: the records, the head and the rollup weeks they change."""
 
     def changes_between(self, user_id: str, after_seq: int, upto_seq: int) -> Iterator[StoredRecord]: ...
