@@ -73,7 +73,9 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
             "FCM_URL_OVERRIDE": fcm.send_url_template,
             "FIREBASE_REFUSED_HOLD_SECONDS": "0",
             "LOCAL_TICK_CLOCK": "1",
-        }
+        },
+        # Share links point at this stack, not at an https host.
+        "AccountFunction": {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"},
     }
     for name, function in functions().items():
         environment = function_environment(function, references, aws.endpoint_url, everywhere | overrides.get(name, {}))

@@ -19,11 +19,14 @@ from selfkind.api.conventions import JWT, WRITE_PROBLEMS
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
+from selfkind.api.share_routes import share_router
 from selfkind.data.account_repository import AccountRepository
 from selfkind.data.device_repository import DeviceRepository
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.reminder_repository import ReminderRepository
+from selfkind.data.rollup_repository import RollupRepository
+from selfkind.data.share_repository import ShareRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import account, notifications, reminders
 from selfkind.domain.ports.stores import AccountStores
@@ -55,8 +58,16 @@ stores = AccountStores(
     ProfileRepository(table),
     NotificationRepository(table),
     AccountRepository(table),
+    ShareRepository(table),
 )
 app = create_resolver(metrics, logger)
+
+
+def _public_base_url() -> str:
+    return settings.public_base_url or f"https://{app.current_event.request_context.domain_name}"
+
+
+app.include_router(share_router(stores.shares, RollupRepository(table), sync_records, _public_base_url, metrics))
 NO_CONTENT = None  # 204, no body
 Id = Annotated[ResourceId, Path()]
 

@@ -36,6 +36,9 @@ ReminderShards = Annotated[int, Field(alias="REMINDER_SHARDS", ge=1, le=100)]
 class AccountSettings(FunctionSettings):
     table_name: Annotated[str, Field(alias="TABLE_NAME", min_length=3)]
     reminder_shards: ReminderShards
+    # Where share links point (scheme and host). Unset, the host the request came to, over https: the API's
+    # own domain or its custom domain. The local stack sets its own address.
+    public_base_url: Annotated[str | None, Field(alias="PUBLIC_BASE_URL", pattern=r"^https?://[^/]+$")] = None
 
 
 class SchedulerSettings(FunctionSettings):

@@ -78,6 +78,7 @@ EXPECTED_ALARMS = {
     "CatalogErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "SyncErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
     "AccountErrorsAlarm": {("AWS/Lambda", "Errors"), ("custom", "ServerErrors")},
+    "SharePageNotFoundAlarm": {("custom", "SharePageViews")},
 }
 # Silence is the failure these watch (a disabled schedule or trigger): missing data breaches.
 SILENCE_BREACHES = {"TickHeartbeatAlarm", "ReminderQueueAgeAlarm"}

@@ -53,6 +53,7 @@ def test_the_deployed_routes_are_the_routes_the_code_knows() -> None:
 def test_every_route_requires_the_jwt_except_the_public_catalog() -> None:
     public = {route.path for route in http_routes() if not route.requires_auth}
     assert public == {
+        "/s/{token}",  # the share page: the link's secret is its key
         "/v1/exercises",
         "/v1/exercises/{exercise_id}",
         "/v1/affirmations",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from selfkind.data import erasure
 from selfkind.data.base import Repository
-from selfkind.data.keys import SYNC_HEAD_SK, user_pk
+from selfkind.data.keys import SYNC_HEAD_SK, share_lookup_key, user_pk
 
 
 class AccountRepository(Repository):
@@ -25,11 +25,13 @@ class AccountRepository(Repository):
         pages = self._query_pages(
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": user_pk(user_id)}},
-            ProjectionExpression="pk, sk",
+            ProjectionExpression="pk, sk, token_sha256",
             ConsistentRead=True,
         )
         for page in pages:
-            keys = [key for key in page if key["sk"]["S"] != SYNC_HEAD_SK]
-            self._batch_delete(keys)
+            keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page if item["sk"]["S"] != SYNC_HEAD_SK]
+            # A share's lookup lives in a partition of its own: it goes with the share.
+            lookups = [share_lookup_key(item["token_sha256"]["S"]) for item in page if "token_sha256" in item]
+            self._batch_delete(lookups + keys)
             deleted += len(keys)
         return deleted

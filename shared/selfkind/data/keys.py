@@ -66,3 +66,17 @@ def user_from_pk(pk: str) -> str:
 
 def shard_lease_pk(shard_key: str) -> str:
     return f"{SHARD_LEASE_PREFIX}{shard_key}"
+
+
+SHARE_PREFIX = "SHARE#"
+SHARE_ROSTER_SK = "ROSTER#SHARES"
+SHARE_LOOKUP_PREFIX = "SHARETOKEN#"  # one item per share, in its own partition: the page's only way in
+SHARE_LOOKUP_SK = "SHARE"
+
+
+def share_sk(share_id: str) -> str:
+    return f"{SHARE_PREFIX}{share_id}"
+
+
+def share_lookup_key(token_sha256: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"{SHARE_LOOKUP_PREFIX}{token_sha256}"}, "sk": {"S": SHARE_LOOKUP_SK}}

@@ -25,6 +25,7 @@ def export_account(stores: AccountStores, user_id: str, now: datetime) -> Accoun
         reminders=stores.reminders.list(user_id),
         settings=stores.profile.get_settings(user_id),
         notifications=stores.notifications.list(user_id),
+        shares=[share.summary() for share in stores.shares.list(user_id)],
         **tables,
     )
 

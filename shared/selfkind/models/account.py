@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from selfkind.models.reminders import Device, NotificationRecord, Settings, StoredReminder
+from selfkind.models.shares import ShareSummary
 
 
 class AccountExport(BaseModel):
@@ -23,3 +24,4 @@ class AccountExport(BaseModel):
     reminders: list[StoredReminder] = Field(default_factory=list)
     settings: Settings | None = None
     notifications: list[NotificationRecord] = Field(default_factory=list)
+    shares: list[ShareSummary] = Field(default_factory=list, description="Never their links.")

@@ -60,6 +60,17 @@ class AccountErasedError(ConflictError):
         super().__init__("The account was erased since your last pull; pull again (you will get a replacement).")
 
 
+class ShareLimitError(ConflictError):
+    """A share past the most a user can have live at once."""
+
+    def __init__(self, max_live: int) -> None:
+        super().__init__(f"You have {max_live} live shares, the most there can be; revoke one first.")
+
+
+class ShareExpiredError(SelfkindError):
+    """A share link past its expiry: the page says so kindly (410)."""
+
+
 class HeadMovedError(SelfkindError):
     """Another push committed first; the sequence must be read again (never reaches a client)."""
 

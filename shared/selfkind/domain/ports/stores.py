@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from selfkind.domain.ports.account import AccountEraser, DeviceRegistry, DeviceStore, ProfileStore, ReminderStore
 from selfkind.domain.ports.delivery import EpochStore, NotificationStore, PracticeSums, SyncedRecords
+from selfkind.domain.ports.shares import ShareStore
 from selfkind.domain.ports.sync import SyncStore
 
 
@@ -17,6 +18,7 @@ class AccountStores:
     profile: ProfileStore
     notifications: NotificationStore
     eraser: AccountEraser
+    shares: ShareStore
 
 
 @dataclass(frozen=True)
