@@ -15,7 +15,7 @@ LINT_PY := tools/lint/.venv/bin/python
 # sam build looks for python3.13 on PATH.
 SAM_ENV := PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0
 
-.PHONY: help install run test pytest unit integration e2e fuzz lint format typecheck template template-checks \
+.PHONY: help install browser run test pytest unit integration e2e fuzz lint format typecheck template template-checks \
         layer-requirements openapi bench bench-capacity build deploy deploy-prod clean
 
 help:  ## list the targets
@@ -44,7 +44,13 @@ run: .venv/.synced  ## start the local stack on 127.0.0.1:$PORT (default 3000)
 	$(PY) -m devstack --port $(PORT)
 
 # pytest includes tests/e2e/test_fuzzing.py: a bounded (about 2 minutes) schemathesis run, every check.
-test: install lint typecheck template pytest  ## every check and test; non-zero on any failure
+test: install browser lint typecheck template pytest  ## every check and test; non-zero on any failure
+
+browser:  ## headless Chromium for the share page's browser test: installed on Debian as root where missing
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ -f /etc/debian_version ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "Chromium is not installed and cannot be here: the share page's browser test will be skipped"; fi
 
 pytest: .venv/.synced
 	$(PY) -m pytest

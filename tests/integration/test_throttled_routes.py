@@ -36,7 +36,7 @@ class RouteCall:
     function: str
     method: str
     route: str  # the template's path, as in API_ROUTES
-    path: str
+    path: str | Callable[[Callable[[str], Handler]], str]  # or made for the call (a share's id or link)
     body: Callable[[Callable[[str], Handler]], Any] | None = None
     query: Callable[[Callable[[str], Handler]], str] | None = None
 
@@ -64,6 +64,25 @@ def _settings(_: Callable[[str], Handler]) -> Any:
     return {"quiet_hours": None}
 
 
+def _share(_: Callable[[str], Handler]) -> Any:
+    return {"weeks": 4, "include": {"practice": True, "moods": True, "check_ins": True}, "language": "en"}
+
+
+def _created_share(invoke: Callable[[str], Handler]) -> dict[str, str]:
+    event = http_api_event("POST", "/v1/shares", headers=JSON, body=json.dumps(_share(invoke)), claims={"sub": USER})
+    created = invoke(ACCOUNT)(event)
+    assert created["statusCode"] == 201
+    share: dict[str, str] = json.loads(created["body"])
+    return share
+
+
+def _revoke_all(invoke: Callable[[str], Handler]) -> None:
+    account = invoke(ACCOUNT)
+    listed = json.loads(account(http_api_event("GET", "/v1/shares", claims={"sub": USER}))["body"])["items"]
+    for share in listed:
+        account(http_api_event("DELETE", f"/v1/shares/{share['id']}", claims={"sub": USER}))
+
+
 ACCOUNT, SYNC = "AccountFunction", "SyncFunction"
 CALLS = [
     RouteCall(SYNC, "GET", "/v1/sync", "/v1/sync", query=lambda _: "last_pulled_at=null"),
@@ -84,6 +103,10 @@ CALLS = [
     RouteCall(ACCOUNT, "PUT", "/v1/me/settings", "/v1/me/settings", body=_settings),
     RouteCall(ACCOUNT, "GET", "/v1/notifications/{notification_id}", "/v1/notifications/n-1"),
     RouteCall(ACCOUNT, "POST", "/v1/notifications/{notification_id}/opened", "/v1/notifications/n-1/opened"),
+    RouteCall(ACCOUNT, "POST", "/v1/shares", "/v1/shares", body=_share),
+    RouteCall(ACCOUNT, "GET", "/v1/shares", "/v1/shares"),
+    RouteCall(ACCOUNT, "DELETE", "/v1/shares/{share_id}", lambda invoke: f"/v1/shares/{_created_share(invoke)['id']}"),
+    RouteCall(ACCOUNT, "GET", "/s/{token}", lambda invoke: "/s/" + _created_share(invoke)["url"].rsplit("/s/", 1)[1]),
 ]
 
 
@@ -127,7 +150,7 @@ def _event(call: RouteCall, invoke: Callable[[str], Handler]) -> dict[str, Any]:
     body = call.body(invoke) if call.body else None
     return http_api_event(
         call.method,
-        call.path,
+        call.path if isinstance(call.path, str) else call.path(invoke),
         query=call.query(invoke) if call.query else "",
         headers=JSON if body is not None else {},
         body=json.dumps(body) if body is not None else None,
@@ -141,6 +164,7 @@ def _seed(invoke: Callable[[str], Handler]) -> None:
     for call in (CALLS[6], CALLS[9]):
         assert account(_event(call, invoke))["statusCode"] == 200
     assert invoke(SYNC)(_event(CALLS[1], invoke))["statusCode"] == 200
+    _revoke_all(invoke)  # each share route starts below the live limit
 
 
 @pytest.mark.parametrize("call", CALLS, ids=lambda call: f"{call.method} {call.route}")

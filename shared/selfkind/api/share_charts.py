@@ -11,12 +11,15 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 40, 10, 10, 30
 
 
 def _frame(chart_id: str, title: str, description: str, body: str) -> str:
+    # The caption shows the title to every reader; the SVG's own title and description are its text
+    # alternative (aria-labelledby), so the figure is announced once, by them.
     return (
+        f'<figure><figcaption aria-hidden="true">{escape(title)}</figcaption>'
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
-        f"{body}</svg>"
+        f"{body}</svg></figure>"
     )
 
 

@@ -24,7 +24,8 @@ _STYLE = """
 body{font-family:Georgia,'Times New Roman',serif;color:#222;max-width:46rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5}h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2rem;
 border-bottom:1px solid #ccc}.meta{color:#444}.chart{width:100%;height:auto;margin:.5rem 0}
-.bar{fill:#5b7f95}.line{fill:none;stroke:#7a5b95;stroke-width:2}.dot{fill:#7a5b95}.axis{stroke:#999}
+figure{margin:1rem 0}figcaption{font-weight:bold;font-size:.95rem}.bar{fill:#5b7f95}
+.line{fill:none;stroke:#7a5b95;stroke-width:2}.dot{fill:#7a5b95}.axis{stroke:#999}
 .tick{font-size:11px;fill:#555;font-family:sans-serif}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e5e5e5}article{margin:1rem 0;
 padding:.5rem 0;border-bottom:1px dashed #ccc}article p{white-space:pre-wrap}.note{color:#555;font-size:.9rem}
@@ -39,7 +40,8 @@ SHARE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'none'; base-uri 'none'; "
+        # img-src data: for the empty icon only (without one, a browser asks the origin for /favicon.ico).
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src data:; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
     ),
 }
@@ -49,7 +51,7 @@ def _document(language: str, title: str, body: str) -> str:
     return (
         f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex, nofollow">'
+        '<meta name="robots" content="noindex, nofollow"><link rel="icon" href="data:,">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>{body}</body></html>"
     )
 
@@ -67,7 +69,8 @@ def render_share_page(page: SharePage) -> str:
     weeks = [week.isoformat() for week in page.week_starts]
     parts = [text[f"part_{part}"] for part in ("practice", "moods", "check_ins") if getattr(page, part) is not None]
     if page.entries is not None:
-        parts.append(text["part_entries"].format(n=len(page.entries)))
+        entries = len(page.entries)
+        parts.append(text["part_entry"] if entries == 1 else text["part_entries"].format(n=entries))
     header = (
         f'<header><h1>{escape(text["page_title"])}</h1><p class="meta">'
         + escape(text["shared"].format(name=name, created=page.created_at.date(), expires=page.expires_at.date()))
