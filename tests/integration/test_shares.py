@@ -183,7 +183,9 @@ def test_the_page_expires_by_the_clock(aws: dict[str, str]) -> None:
         shares.open_share(store, rollups, records, token, now + timedelta(days=1))
 
 
-def test_chosen_entries_are_shown_verbatim_escaped_and_absent_once_deleted(sync: Handler, account: Handler) -> None:
+def test_chosen_entries_are_shown_verbatim_escaped_and_absent_once_deleted(
+    sync: Handler, account: Handler, capsys: pytest.CaptureFixture[str]
+) -> None:
     phone = Device(sync, "ana")
     phone.pull()
     phone.push(changes(created=[journal_entry("e1", body=HOSTILE), journal_entry("e2", body="not shared")]))
@@ -191,6 +193,9 @@ def test_chosen_entries_are_shown_verbatim_escaped_and_absent_once_deleted(sync:
 
     shown = _page(account, token)["body"]
 
+    output = capsys.readouterr()
+    assert "alert(1)" not in output.out + output.err  # the entry is in the page, never in the logs
+    assert token not in output.out + output.err  # nor is the link's secret
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
     assert "<script>" not in shown
     assert "not shared" not in shown

@@ -595,3 +595,15 @@ def test_layer_names_carry_the_stack_name() -> None:
     for name, resource in RESOURCES.items():
         if resource["Type"] == "AWS::Serverless::LayerVersion":
             assert resource["Properties"]["LayerName"]["Fn::Sub"].startswith("${AWS::StackName}-"), name
+
+
+def test_the_share_page_has_its_own_throttle_from_parameters() -> None:
+    from tests.template.rendered import render
+
+    api = render("prod")["Resources"]["HttpApiApiGatewayDefaultStage"]["Properties"]
+    [page] = [setting for key, setting in api["RouteSettings"].items() if key == "GET /s/{token}"]
+    assert page == {
+        "ThrottlingBurstLimit": {"Ref": "SharePageBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "SharePageRateLimit"},
+    }
+    assert api["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
