@@ -23,17 +23,26 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _moto_transact_write_items = DynamoDBBackend.transact_write_items
 
 
+# The services whose moto backends are not safe under concurrent requests, by their JSON protocol's
+# X-Amz-Target prefix. SQS too: two pollers receiving at once could both be handed the same message,
+# which the real service never does within its visibility timeout.
+_SERIALISED_TARGETS = ("DynamoDB_", "AmazonSQS.")
+
+
 class SerialisedDynamoDB:
-    """A WSGI wrapper: one DynamoDB request at a time; other services pass through."""
+    """A WSGI wrapper: one DynamoDB request at a time, and one SQS request at a time (each service its
+    own turn); other services pass through."""
 
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self._locks = {target: threading.Lock() for target in _SERIALISED_TARGETS}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        lock = next((self._locks[prefix] for prefix in _SERIALISED_TARGETS if target.startswith(prefix)), None)
+        if lock is None:
             return self._app(environ, start_response)
-        with self._lock:
+        with lock:
             return list(self._app(environ, start_response))  # the whole answer, before the next request
 
 

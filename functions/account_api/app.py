@@ -4,6 +4,7 @@ and erasure."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from selfkind.api.conventions import JWT, WRITE_PROBLEMS
 from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.api.resolver import create_resolver
-from selfkind.api.share_routes import share_router
+from selfkind.api.share_routes import share_router, unopened_page
 from selfkind.data.account_repository import AccountRepository
 from selfkind.data.device_repository import DeviceRepository
 from selfkind.data.notification_repository import NotificationRepository
@@ -68,6 +69,7 @@ def _public_base_url() -> str:
 
 
 app.include_router(share_router(stores.shares, RollupRepository(table), sync_records, _public_base_url, metrics))
+app.answer_unroutable("/s/", partial(unopened_page, metrics, expired=False))
 NO_CONTENT = None  # 204, no body
 Id = Annotated[ResourceId, Path()]
 

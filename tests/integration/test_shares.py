@@ -120,8 +120,10 @@ def test_unknown_revoked_and_malformed_links_answer_the_same_404_page(account: H
 
     assert revoke["statusCode"] == 204
     revoked, malformed = _page(account, token), _page(account, "not-a-token")
-    assert [r["statusCode"] for r in (unknown, revoked, malformed)] == [404, 404, 404]
-    assert unknown["body"] == revoked["body"] == malformed["body"]
+    unroutable = [_page(account, f"{token[:20]}{bad}{token[20:]}") for bad in ("%0A", "%11", "%C3%AE")]
+    assert [r["statusCode"] for r in (unknown, revoked, malformed, *unroutable)] == [404] * 6
+    assert {r["body"] for r in (unknown, revoked, malformed, *unroutable)} == {unknown["body"]}
+    assert all(_headers(r)["content-type"].startswith("text/html") for r in unroutable)
     assert _list(account, "ana") == []
     again = account(http_api_event("DELETE", f"/v1/shares/{share_id}", claims={"sub": "ana"}))
     assert again["statusCode"] == 404  # a share the user has not (any more)

@@ -63,3 +63,13 @@ def test_a_push_documents_conflicts_limits_media_type_idempotency_and_busy() -> 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "/v1/devices/{device_id}"), ("PUT", "/v1/me/settings")])
 def test_account_writes_document_the_erasure_answers(method: str, path: str) -> None:
     assert {"409", "503"} <= set(_operation(method, path)["responses"])
+
+
+def test_creating_a_share_documents_its_201_and_the_page_its_html() -> None:
+    created = _operation("POST", "/v1/shares")["responses"]
+    page = _operation("GET", "/s/{token}")["responses"]
+
+    assert "201" in created
+    assert "200" not in created
+    assert set(page["200"]["content"]) == {"text/html; charset=utf-8", "application/json"}
+    assert set(page["404"]["content"]) == {"text/html; charset=utf-8"}

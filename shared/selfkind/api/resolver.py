@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -83,10 +84,19 @@ class _RequestChecks(OpenAPIRequestValidationMiddleware):
         return body
 
 
-class _Resolver(APIGatewayHttpResolver):
+UnroutableAnswer = Callable[[BaseProxyEvent], Response[str]]
+
+
+class SelfkindResolver(APIGatewayHttpResolver):
     def __init__(self) -> None:
         super().__init__(enable_validation=True, json_body_deserializer=load_json_body)
         self._request_validation_middleware = _RequestChecks()  # type: ignore[no-untyped-call]
+        self.unroutable_answers: dict[str, UnroutableAnswer] = {}
+
+    def answer_unroutable(self, prefix: str, answer: UnroutableAnswer) -> None:
+        """A path under `prefix` whose parameter Powertools cannot route (characters outside any id's)
+        gets `answer` instead of the 400 problem naming the parameter: the share page's one 404 page."""
+        self.unroutable_answers[prefix] = answer
 
     def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
         return _DecodedPathEvent(event, self._json_body_deserializer)
@@ -134,8 +144,8 @@ PROBLEMS: dict[type[Exception], _Problem] = {
 DEPENDENCY_RETRY_AFTER = {True: 2, False: 30}
 
 
-def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
-    app = _Resolver()
+def create_resolver(metrics: Metrics, logger: Logger) -> SelfkindResolver:
+    app = SelfkindResolver()
     # Both run after Powertools' request validation, over the validated values.
     app.use(middlewares=[reject_unknown_query_parameters, reject_lone_surrogates])
 
@@ -229,6 +239,9 @@ def create_resolver(metrics: Metrics, logger: Logger) -> APIGatewayHttpResolver:
         allowed = allowed_methods(path)
         method = app.current_event.http_method.upper()
         if method in allowed:  # the route is there: Powertools could not route a parameter's characters
+            for prefix, answer in app.unroutable_answers.items():
+                if path.startswith(prefix):
+                    return answer(app.current_event)
             return invalid(
                 [
                     FieldError(location="path", field=name, message="has characters an id never has")

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponseContentSchema,
 )
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from selfkind.api.auth import current_user_id
 from selfkind.api.conventions import JWT, WRITE_PROBLEMS
@@ -69,9 +70,10 @@ def share_router(
             status, content_type="application/json", body=body, headers={"Cache-Control": "no-store", **headers}
         )
 
-    @router.post(
-        "/v1/shares", security=JWT, responses=documented_responses(ShareCreated, *WRITE_PROBLEMS), status_code=201
-    )
+    created_responses = documented_responses(ShareCreated, *WRITE_PROBLEMS)
+    created_responses[201] = {**created_responses.pop(200), "description": "Created: the link, this once"}
+
+    @router.post("/v1/shares", security=JWT, responses=created_responses, status_code=201)
     def create_share(request: Annotated[ShareRequest, Body()]) -> Response[str]:
         user_id = current_user_id(router.current_event)
         created = shares.create_share(store, user_id, request, base_url(), clock())
@@ -93,13 +95,10 @@ def share_router(
         wants_json = "application/json" in (router.current_event.headers.get("accept") or "")
         try:
             content = shares.open_share(store, rollups, records, token, clock())
-        except (NotFoundError, ShareExpiredError) as error:
-            expired = isinstance(error, ShareExpiredError)
-            emit_counts(metrics, "SharePageViews", {(("outcome", "expired" if expired else "not_found"),): 1})
-            status = HTTPStatus.GONE if expired else HTTPStatus.NOT_FOUND
-            language = _language(router.current_event.headers.get("accept-language"))
-            body = page.message_page(language, "expired" if expired else "not_found")
-            return Response(status.value, content_type=_HTML, body=body, headers=page.SHARE_HEADERS)
+        except NotFoundError:
+            return unopened_page(metrics, router.current_event, expired=False)
+        except ShareExpiredError:
+            return unopened_page(metrics, router.current_event, expired=True)
         emit_counts(metrics, "SharePageViews", {(("outcome", "shown"),): 1})
         if wants_json:
             return Response(
@@ -109,6 +108,17 @@ def share_router(
         return Response(200, content_type=_HTML, body=page.render_share_page(content), headers=headers)
 
     return router
+
+
+def unopened_page(metrics: Metrics, event: BaseProxyEvent, *, expired: bool) -> Response[str]:
+    """The one 404 page for every link that opens nothing (unknown, revoked or malformed, even one the
+    router could not route), and the kind 410 page for an expired one."""
+    from selfkind.api import share_page as page
+
+    emit_counts(metrics, "SharePageViews", {(("outcome", "expired" if expired else "not_found"),): 1})
+    status = HTTPStatus.GONE if expired else HTTPStatus.NOT_FOUND
+    body = page.message_page(_language(event.headers.get("accept-language")), "expired" if expired else "not_found")
+    return Response(status.value, content_type=_HTML, body=body, headers=page.SHARE_HEADERS)
 
 
 def _language(accept_language: str | None) -> str:
