@@ -98,7 +98,7 @@ openapi: .venv/.synced  ## regenerate openapi.json and the route table (shared/s
 bench: .venv/.synced  ## cold start, warm latency, request counts, the reminder pipeline and its capacity model
 	$(PY) -m bench
 
-bench-capacity: .venv/.synced  ## the reminder pipeline's measurements and capacity model alone (under 3 minutes)
+bench-capacity: .venv/.synced  ## the reminder pipeline's measurements and capacity model alone (under a minute)
 	$(PY) -m bench.capacity
 
 deploy: build  ## sam deploy to dev (needs AWS credentials)
