@@ -105,7 +105,7 @@ def create_secrets(
 def serve_moto(port: int) -> BaseWSGIServer:
     """moto in server mode on a thread, its DynamoDB as safe under concurrency as the real one."""
     embedded_dynamodb.install()
-    app = embedded_dynamodb.SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app = embedded_dynamodb.SerialisedRequests(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -29,7 +29,7 @@ _moto_transact_write_items = DynamoDBBackend.transact_write_items
 _SERIALISED_TARGETS = ("DynamoDB_", "AmazonSQS.")
 
 
-class SerialisedDynamoDB:
+class SerialisedRequests:
     """A WSGI wrapper: one DynamoDB request at a time, and one SQS request at a time (each service its
     own turn); other services pass through."""
 

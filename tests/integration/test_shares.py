@@ -16,7 +16,7 @@ from devstack.events import http_api_event
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.share_repository import ShareRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import shares
+from selfkind.domain import share_viewing, shares
 from selfkind.models.exceptions import ShareExpiredError
 from selfkind.models.shares import ShareInclude, ShareRequest, StoredShare
 from tests.conftest import Handler
@@ -97,8 +97,9 @@ def test_a_share_opens_its_page_and_the_link_appears_once(account: Handler, aws:
 def test_each_view_is_counted_and_nothing_about_the_viewer_is_kept(account: Handler, aws: dict[str, str]) -> None:
     token = _token(_create(account, "ana"))
     before = json.dumps(_items(aws))
+    viewer = {"accept": "text/html", "user-agent": "TherapistBrowser/9.9"}
 
-    assert _page(account, token)["statusCode"] == 200
+    assert account(http_api_event("GET", f"/s/{token}", headers=viewer))["statusCode"] == 200
     as_json = _page(account, token, accept="application/json")
 
     assert as_json["statusCode"] == 200
@@ -107,6 +108,7 @@ def test_each_view_is_counted_and_nothing_about_the_viewer_is_kept(account: Hand
     assert listed["views"] == 2
     assert listed["last_viewed_at"] is not None
     after = json.dumps(_items(aws))
+    assert "TherapistBrowser" not in after
     assert "127.0.0.1" not in after
     assert "127.0.0.1" not in before
 
@@ -180,9 +182,9 @@ def test_the_page_expires_by_the_clock(aws: dict[str, str]) -> None:
     token = created.url.rsplit("/s/", 1)[1]
     rollups, records = RollupRepository(aws["Table"]), SyncRepository(aws["Table"])
 
-    assert shares.open_share(store, rollups, records, token, now + timedelta(hours=23)).language == "en"
+    assert share_viewing.open_share(store, rollups, records, token, now + timedelta(hours=23)).language == "en"
     with pytest.raises(ShareExpiredError):
-        shares.open_share(store, rollups, records, token, now + timedelta(days=1))
+        share_viewing.open_share(store, rollups, records, token, now + timedelta(days=1))
 
 
 def test_chosen_entries_are_shown_verbatim_escaped_and_absent_once_deleted(
@@ -241,3 +243,29 @@ def test_a_bad_request_names_its_field_and_creates_nothing(account: Handler, bod
     assert response["statusCode"] == 400
     assert field in [error["field"] for error in json.loads(response["body"])["errors"]]
     assert _list(account, "ana") == []
+
+
+def test_the_page_never_shows_the_user_id_other_entries_or_own_affirmations(sync: Handler, account: Handler) -> None:
+    user = "user-7f3a9c"
+    phone = Device(sync, user)
+    phone.pull()
+    affirmation = {
+        "id": "a1",
+        "text": "my-own-private-affirmation",
+        "is_active": True,
+        "created_at": 1,
+        "updated_at": 1,
+    }
+    phone.push(
+        changes(created=[journal_entry("shown", body="shared words"), journal_entry("other", body="not chosen")])
+    )
+    phone.pull()
+    phone.push(changes("affirmations", created=[affirmation]))
+    token = _token(_create(account, user, include={"practice": True, "entry_ids": ["shown"]}))
+
+    for accept in ("text/html", "application/json"):
+        shown = _page(account, token, accept=accept)["body"]
+        assert "shared words" in shown
+        assert user not in shown
+        assert "not chosen" not in shown
+        assert "my-own-private-affirmation" not in shown

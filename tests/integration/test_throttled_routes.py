@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -127,11 +127,10 @@ class Throttle:
 
 @dataclass
 class _HttpResponse:
-    status_code: int
-    headers: dict[str, str] | None = None
+    """What botocore reads of a response a `before-call` handler answers with."""
 
-    def __post_init__(self) -> None:
-        self.headers = {}
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from selfkind.domain import shares
+from selfkind.domain import share_viewing, shares
 from selfkind.domain.rollups import Rollups
 from selfkind.models.exceptions import NotFoundError, ShareExpiredError, ShareLimitError
 from selfkind.models.shares import ShareInclude, ShareRequest, StoredShare
@@ -63,7 +63,7 @@ def _request(**overrides: object) -> ShareRequest:
 
 
 def _open(store: FakeShares, token: str, now: datetime = NOW) -> object:
-    return shares.open_share(store, NoRollups(), NoRecords(), token, now)
+    return share_viewing.open_share(store, NoRollups(), NoRecords(), token, now)
 
 
 def test_the_link_carries_256_bits_and_the_store_only_their_hash() -> None:
@@ -118,7 +118,7 @@ def test_the_page_shows_only_the_parts_included() -> None:
     )
     store.create("ana", share, max_live=5, now=NOW)
 
-    page = shares.open_share(store, NoRollups(), NoRecords(), "T" * 43, NOW)
+    page = share_viewing.open_share(store, NoRollups(), NoRecords(), "T" * 43, NOW)
 
     assert (page.practice, page.practices, page.check_ins, page.entries) == (None, None, None, None)
     assert page.moods is not None

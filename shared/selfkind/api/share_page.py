@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
 from html import escape
 
 from selfkind.api.share_charts import bar_chart, line_chart
@@ -18,7 +17,7 @@ from selfkind.api.share_text import TEXT
 from selfkind.domain import catalog, instruments
 from selfkind.models.catalog import Language
 from selfkind.models.insights import MIN_SESSIONS_TO_SAY, PracticeInsight
-from selfkind.models.shares import SharedEntry, SharePage
+from selfkind.models.shares import SharedEntry, SharePage, utc_day
 
 _STYLE = """
 body{font-family:Georgia,'Times New Roman',serif;color:#222;max-width:46rem;margin:2rem auto;padding:0 1rem;
@@ -171,7 +170,8 @@ def _check_ins(page: SharePage, text: dict[str, str]) -> str:
 
 
 def _day(millis: int) -> str:
-    return datetime.fromtimestamp(millis / 1000, UTC).date().isoformat()
+    day = utc_day(millis)
+    return day.isoformat() if day else ""
 
 
 def _entries(entries: list[SharedEntry] | None, text: dict[str, str]) -> str:

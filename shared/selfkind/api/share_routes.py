@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from selfkind.api.auth import current_user_id
 from selfkind.api.conventions import JWT, WRITE_PROBLEMS
+from selfkind.api.negotiation import negotiate_language
 from selfkind.api.problems import documented_responses
 from selfkind.domain import shares
 from selfkind.domain.ports.progress import RollupReader
@@ -90,11 +91,13 @@ def share_router(
 
     @router.get("/s/<token>", responses=_page_responses())
     def share_page(token: SharePageToken) -> Response[str]:
-        from selfkind.api import share_page as page  # the page's rendering: only this route pays its import
+        # The page's reading and rendering (the insights, the catalog's content): only this route pays them.
+        from selfkind.api import share_page as page
+        from selfkind.domain import share_viewing
 
         wants_json = "application/json" in (router.current_event.headers.get("accept") or "")
         try:
-            content = shares.open_share(store, rollups, records, token, clock())
+            content = share_viewing.open_share(store, rollups, records, token, clock())
         except NotFoundError:
             return unopened_page(metrics, router.current_event, expired=False)
         except ShareExpiredError:
@@ -117,12 +120,7 @@ def unopened_page(metrics: Metrics, event: BaseProxyEvent, *, expired: bool) -> 
 
     emit_counts(metrics, "SharePageViews", {(("outcome", "expired" if expired else "not_found"),): 1})
     status = HTTPStatus.GONE if expired else HTTPStatus.NOT_FOUND
-    body = page.message_page(_language(event.headers.get("accept-language")), "expired" if expired else "not_found")
+    # The share, which holds its language, is not known here: the browser's.
+    language = negotiate_language(event.headers.get("accept-language")).value
+    body = page.message_page(language, "expired" if expired else "not_found")
     return Response(status.value, content_type=_HTML, body=body, headers=page.SHARE_HEADERS)
-
-
-def _language(accept_language: str | None) -> str:
-    """The message pages' language: Spanish when asked for first, English otherwise (the share itself,
-    which holds its language, is not known here)."""
-    first = (accept_language or "").split(",")[0].strip().lower()
-    return "es" if first.startswith("es") else "en"

@@ -80,6 +80,7 @@ class MappedClient:
             except BotoCoreError as error:
                 raise as_dependency_error(error, operation) from error
 
+        setattr(self, operation, mapped)  # built once per operation: later calls skip __getattr__
         return mapped
 
 
@@ -104,6 +105,30 @@ class Repository:
 
     def _key(self, user_id: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": user_pk(user_id)}, "sk": {"S": sk}}
+
+    def _read_version(self, user_id: str, sk: str) -> int:
+        """A roster's version (0 before its first write), read strongly consistently."""
+        item = self.client.get_item(TableName=self._table_name, Key=self._key(user_id, sk), ConsistentRead=True)
+        return int(item.get("Item", {}).get("version", {}).get("N", "0"))
+
+    def _version_bump(self, user_id: str, sk: str, version: int) -> dict[str, Any]:
+        """The transaction action moving a roster from the version read to the next: it fails (and so does
+        its transaction) when another writer moved it first."""
+        values: dict[str, Any] = {":next": {"N": str(version + 1)}}
+        if version:
+            condition = "version = :version"
+            values[":version"] = {"N": str(version)}
+        else:
+            condition = "attribute_not_exists(version)"
+        return {
+            "Update": {
+                "TableName": self._table_name,
+                "Key": self._key(user_id, sk),
+                "UpdateExpression": "SET version = :next",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def _query_all(self, **query: Any) -> Iterator[dict[str, Any]]:
         for page in self._query_pages(**query):

@@ -42,33 +42,16 @@ def _first_device_zone(device: StoredDevice) -> erasure.HeadUpdate:
 class DeviceRepository(Repository):
     def roster(self, user_id: str) -> DeviceRoster:
         """Every stored device (stale ones too: they count until the TTL removes them) and the version."""
-        response = self.client.get_item(
-            TableName=self._table_name, Key=self._key(user_id, DEVICE_ROSTER_SK), ConsistentRead=True
-        )
-        version = int(response.get("Item", {}).get("version", {}).get("N", "0"))
+        version = self._read_version(user_id, DEVICE_ROSTER_SK)
         devices = _live(list(self._items_with_prefix(user_id, DEVICE_PREFIX)))  # removed ones do not count
         return DeviceRoster(devices=devices, version=version)
 
     def register(self, user_id: str, device: StoredDevice, roster: DeviceRoster, evicted: list[StoredDevice]) -> None:
         """Stores the device and removes the evicted ones, in one transaction: only if the roster is still
         the one read (RosterChangedError otherwise) and no erasure began (selfkind.data.erasure)."""
-        values: dict[str, Any] = {":next": {"N": str(roster.version + 1)}}
-        if roster.version:
-            condition = "version = :version"
-            values[":version"] = {"N": str(roster.version)}
-        else:
-            condition = "attribute_not_exists(version)"
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table_name, "Item": self._item(user_id, device)}},
-            {
-                "Update": {
-                    "TableName": self._table_name,
-                    "Key": self._key(user_id, DEVICE_ROSTER_SK),
-                    "UpdateExpression": "SET version = :next",
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": values,
-                }
-            },
+            self._version_bump(user_id, DEVICE_ROSTER_SK, roster.version),
         ]
         for old in evicted:  # only as read: a device refreshed meanwhile is not the oldest any more
             items.append(

@@ -31,7 +31,7 @@ KEPT_AFTER_EXPIRY = timedelta(days=30)  # an expired link says so this long, the
 class ShareRepository(Repository):
     def create(self, user_id: str, share: StoredShare, max_live: int, now: datetime) -> None:
         for _ in range(_CREATE_ATTEMPTS):
-            version = self._roster_version(user_id)
+            version = self._read_version(user_id, SHARE_ROSTER_SK)
             live = [s for s in self.list(user_id) if s.expires_at > now]
             if len(live) >= max_live:
                 raise ShareLimitError(max_live)
@@ -46,17 +46,6 @@ class ShareRepository(Repository):
 
     def _creation(self, user_id: str, share: StoredShare, version: int) -> list[dict[str, Any]]:
         ttl = {"N": str(int((share.expires_at + KEPT_AFTER_EXPIRY).timestamp()))}
-        roster: dict[str, Any] = {
-            "TableName": self._table_name,
-            "Key": self._key(user_id, SHARE_ROSTER_SK),
-            "UpdateExpression": "SET version = :next",
-            "ExpressionAttributeValues": {":next": {"N": str(version + 1)}},
-        }
-        if version:
-            roster["ConditionExpression"] = "version = :version"
-            roster["ExpressionAttributeValues"][":version"] = {"N": str(version)}
-        else:
-            roster["ConditionExpression"] = "attribute_not_exists(version)"
         document = share.model_dump_json(exclude={"views", "last_viewed_at"})
         return [
             {
@@ -84,14 +73,8 @@ class ShareRepository(Repository):
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {"Update": roster},
+            self._version_bump(user_id, SHARE_ROSTER_SK, version),
         ]
-
-    def _roster_version(self, user_id: str) -> int:
-        item = self.client.get_item(
-            TableName=self._table_name, Key=self._key(user_id, SHARE_ROSTER_SK), ConsistentRead=True
-        ).get("Item")
-        return int(item["version"]["N"]) if item and "version" in item else 0
 
     def list(self, user_id: str) -> list[StoredShare]:
         shares = [_share(item) for item in self._items_with_prefix(user_id, SHARE_PREFIX)]

@@ -6,7 +6,7 @@ SHA-256. What a share shows is chosen by the user (`include`) and read live at e
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
@@ -125,3 +125,13 @@ class SharePage(BaseModel):
     moods: list[WeekInsight] | None = Field(description="Weekly moods; null unless moods are included.")
     check_ins: list[CheckInScore] | None = Field(description="Null unless check-ins are included.")
     entries: list[SharedEntry] | None = Field(description="Null unless entries are included.")
+
+
+def utc_day(millis: object) -> date | None:
+    """The UTC date of a milliseconds timestamp as records hold them; None for anything else."""
+    if not isinstance(millis, int | float) or isinstance(millis, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(millis / 1000, UTC).date()
+    except (OverflowError, ValueError, OSError):
+        return None
