@@ -72,7 +72,8 @@ class MappedClient:
 
         def mapped(*args: Any, **kwargs: Any) -> Any:
             try:
-                return call(*args, **kwargs)
+                # Looked up at each call, not captured: whatever the client's method is now is what runs.
+                return getattr(self.raw, operation)(*args, **kwargs)
             except ClientError as error:
                 if error_code(error) in INTERPRETED_CODES:
                     raise
