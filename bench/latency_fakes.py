@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from selfkind.domain.ports.tick import Advance, DueReminder
+from selfkind.domain.ports.tick import Advance, DueReminder, ShardGrant
 from selfkind.domain.tick import ShardWorker
 from selfkind.models.reminders import ReminderKind, ShardWork, StoredReminder
 
@@ -43,6 +43,11 @@ class _Index:
         return shard_value == 0
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[list[DueReminder]]:
+        time.sleep(self._latency)  # the old index: drained, empty
+        return
+        yield
+
+    def slot_pages(self, shard_value: int, slot: str) -> Iterator[list[DueReminder]]:
         if shard_value != 0:
             time.sleep(self._latency)
             return
@@ -51,7 +56,7 @@ class _Index:
             yield self._due[start : start + _PAGE]
 
     def advance(self, moves: Sequence[Advance]) -> list[Advance]:
-        time.sleep(self._latency)  # one transaction per chunk of up to 100
+        time.sleep(self._latency)  # one transaction per chunk of up to 100 (rare: DST, the old index)
         return []
 
 
@@ -72,14 +77,20 @@ class _Leases:
     def __init__(self, latency: float) -> None:
         self._latency = latency
 
+    def pending(self, shard_key: str) -> datetime | None:
+        time.sleep(self._latency)
+        return None
+
     def request(self, shard_key: str, tick: datetime) -> None:
         time.sleep(self._latency)
 
-    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> datetime | None:
+    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> ShardGrant | None:
         time.sleep(self._latency)
-        return _TICK
+        return ShardGrant(requested=_TICK, pending=_TICK)
 
-    def release(self, shard_key: str, owner: str, done: datetime | None) -> datetime | None:
+    def release(
+        self, shard_key: str, owner: str, done: datetime | None, resume_at: datetime | None = None
+    ) -> datetime | None:
         time.sleep(self._latency)
         return None
 

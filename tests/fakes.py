@@ -18,9 +18,10 @@ from selfkind.domain.occurrence import DueOccurrence, decode_message
 from selfkind.domain.ports.account import Profile
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome, SendResult
-from selfkind.domain.ports.tick import Advance, DueReminder
+from selfkind.domain.ports.tick import Advance, DueReminder, ShardGrant
 from selfkind.domain.rollups import WeekRollup
 from selfkind.domain.tick import shard_of
+from selfkind.domain.wheel import slot_of
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import (
@@ -72,7 +73,8 @@ class Faults:
 
 
 class FakeReminders:
-    """The reminders aggregate and its `due` index (crc32 % shards, as the repository writes it)."""
+    """The reminders aggregate, its `wheel` index (crc32 % shards, as the repository writes it, under the
+    slot of its stored anchor) and the old `due` index (reminders put with `put_legacy`)."""
 
     def __init__(self, faults: Faults, shards: int, page_size: int = 250) -> None:
         self.faults = faults
@@ -80,14 +82,31 @@ class FakeReminders:
         self.page_size = page_size
         self.items: dict[tuple[str, str], StoredReminder] = {}
         self.shard_of: dict[tuple[str, str], int] = {}
-        self.reads: Counter[tuple[str, str]] = Counter()  # how often each was read from the index
+        self.slot: dict[tuple[str, str], str] = {}  # where each waits in the wheel
+        self.legacy: set[tuple[str, str]] = set()  # still in the old `due` index
+        self.reads: Counter[tuple[str, str]] = Counter()  # how often each was read from an index
+        self.writes: Counter[tuple[str, str]] = Counter()  # how often the tick wrote each
         self.on_page: Callable[[], None] = lambda: None  # runs before each page is returned
         self._lock = threading.Lock()
 
     def put(self, user_id: str, reminder: StoredReminder) -> None:
+        key = (user_id, reminder.reminder_id)
         with self._lock:
-            self.items[(user_id, reminder.reminder_id)] = reminder
-            self.shard_of[(user_id, reminder.reminder_id)] = shard_of(user_id, reminder.reminder_id, self.shards)
+            self.items[key] = reminder
+            self.shard_of[key] = shard_of(user_id, reminder.reminder_id, self.shards)
+            self.legacy.discard(key)
+            self.slot.pop(key, None)
+            if reminder.enabled and reminder.next_fire_at is not None:
+                self.slot[key] = slot_of(reminder.next_fire_at)
+
+    def put_legacy(self, user_id: str, reminder: StoredReminder) -> None:
+        """As the repository wrote it before the wheel: in the `due` index under its next occurrence."""
+        key = (user_id, reminder.reminder_id)
+        self.put(user_id, reminder)
+        with self._lock:
+            self.slot.pop(key, None)
+            if reminder.enabled and reminder.next_fire_at is not None:
+                self.legacy.add(key)
 
     def get(self, user_id: str, reminder_id: str) -> StoredReminder | None:
         return self.items.get((user_id, reminder_id))
@@ -100,36 +119,54 @@ class FakeReminders:
         return [reminder for (user, _), reminder in self.items.items() if user == user_id]
 
     def delete(self, user_id: str, reminder_id: str) -> None:
-        self.items.pop((user_id, reminder_id), None)
+        key = (user_id, reminder_id)
+        self.items.pop(key, None)
+        self.slot.pop(key, None)
+        self.legacy.discard(key)
+
+    def _legacy_due(self, shard_value: int, now: datetime) -> builtins.list[tuple[datetime, str, StoredReminder]]:
+        return sorted(
+            (
+                (reminder.next_fire_at, user, reminder)
+                for (user, rid), reminder in self.items.items()
+                if (user, rid) in self.legacy
+                and self.shard_of[(user, rid)] == shard_value
+                and reminder.next_fire_at is not None
+                and reminder.next_fire_at <= now
+            ),
+            key=lambda entry: (entry[0], entry[1], entry[2].reminder_id),
+        )
+
+    def _in_slot(self, shard_value: int, slot: str) -> builtins.list[tuple[str, StoredReminder]]:
+        return sorted(
+            (
+                (user, reminder)
+                for (user, rid), reminder in self.items.items()
+                if self.slot.get((user, rid)) == slot and self.shard_of[(user, rid)] == shard_value
+            ),
+            key=lambda entry: (entry[0], entry[1].reminder_id),
+        )
 
     def any_due(self, shard_value: int, now: datetime) -> bool:
         self.faults.check("index.query")
         with self._lock:
-            return any(
-                self.shard_of[key] == shard_value
-                and reminder.enabled
-                and reminder.next_fire_at is not None
-                and reminder.next_fire_at <= now
-                for key, reminder in self.items.items()
-            )
+            return bool(self._in_slot(shard_value, slot_of(now)) or self._legacy_due(shard_value, now))
+
+    def slot_pages(self, shard_value: int, slot: str) -> Iterator[builtins.list[DueReminder]]:
+        with self._lock:
+            waiting = self._in_slot(shard_value, slot)
+        yield from self._paged([DueReminder(user, reminder) for user, reminder in waiting])
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
         with self._lock:
-            due = sorted(
-                (
-                    (reminder.next_fire_at, user, reminder)
-                    for (user, rid), reminder in self.items.items()
-                    if self.shard_of[(user, rid)] == shard_value
-                    and reminder.enabled
-                    and reminder.next_fire_at is not None
-                    and reminder.next_fire_at <= now
-                ),
-                key=lambda entry: (entry[0], entry[1], entry[2].reminder_id),
-            )
-        for start in range(0, len(due), self.page_size):
+            due = self._legacy_due(shard_value, now)
+        yield from self._paged([DueReminder(user, reminder) for _, user, reminder in due])
+
+    def _paged(self, dues: builtins.list[DueReminder]) -> Iterator[builtins.list[DueReminder]]:
+        for start in range(0, len(dues), self.page_size):
             self.faults.check("index.query")
             self.on_page()
-            page = [DueReminder(user, reminder) for _, user, reminder in due[start : start + self.page_size]]
+            page = dues[start : start + self.page_size]
             self.reads.update((d.user_id, d.reminder.reminder_id) for d in page)
             yield page
 
@@ -145,35 +182,49 @@ class FakeReminders:
                     continue
                 self.items[key] = current.model_copy(update={"next_fire_at": move.following})
                 self.shard_of[key] = shard_of(move.user_id, move.reminder_id, self.shards)
+                self.slot[key] = slot_of(move.following)
+                self.legacy.discard(key)
+                self.writes[key] += 1
         return moved_elsewhere
 
 
 class FakeLeases:
     def __init__(self, faults: Faults) -> None:
         self.faults = faults
-        self.items: dict[str, dict[str, object]] = {}
+        self.items: dict[str, dict[str, datetime | str]] = {}
         self._lock = threading.Lock()
+
+    def pending(self, shard_key: str) -> datetime | None:
+        self.faults.check("leases.pending")
+        value = self.items.get(shard_key, {}).get("pending")
+        assert value is None or isinstance(value, datetime)
+        return value
 
     def request(self, shard_key: str, tick: datetime) -> None:
         self.faults.check("leases.request")
         with self._lock:
             item = self.items.setdefault(shard_key, {})
-            requested = item.get("requested")
+            requested, pending = item.get("requested"), item.get("pending")
             if requested is None or requested < tick:  # type: ignore[operator]
                 item["requested"] = tick
+            if pending is None or pending > tick:  # type: ignore[operator]
+                item["pending"] = tick
 
-    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> datetime | None:
+    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> ShardGrant | None:
         with self._lock:
             item = self.items.setdefault(shard_key, {})
             holder, held_until = item.get("owner"), item.get("until")
             if holder is not None and holder != owner and held_until is not None and held_until >= now:  # type: ignore[operator]
                 return None
             item["owner"], item["until"] = owner, until
-            requested = item["requested"]
+            requested, pending = item["requested"], item.get("pending")
             assert isinstance(requested, datetime)
-            return requested
+            assert pending is None or isinstance(pending, datetime)
+            return ShardGrant(requested, pending)
 
-    def release(self, shard_key: str, owner: str, done: datetime | None) -> datetime | None:
+    def release(
+        self, shard_key: str, owner: str, done: datetime | None, resume_at: datetime | None = None
+    ) -> datetime | None:
         with self._lock:
             item = self.items[shard_key]
             if item.get("owner") != owner:
@@ -181,7 +232,12 @@ class FakeLeases:
             requested = item["requested"]
             assert isinstance(requested, datetime)
             if done is not None and requested > done:
+                item["pending"] = done.replace(second=0, microsecond=0) + timedelta(minutes=1)
                 return requested
+            if done is not None:
+                item.pop("pending", None)
+            elif resume_at is not None:
+                item["pending"] = resume_at
             item.pop("owner", None)
             item.pop("until", None)
             return None

@@ -7,11 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from zoneinfo import ZoneInfo
 
 from selfkind.domain.delivery import BatchReport, deliver_batch
 from selfkind.domain.ports.delivery import Lease
 from selfkind.domain.ports.stores import DeliveryStores
-from selfkind.domain.tick import ShardReport, ShardWorker, split_tick
+from selfkind.domain.tick import ShardWorker, split_tick
+from selfkind.domain.tick_report import ShardReport
 from tests.fakes import (
     FakeDevices,
     FakeEpochs,
@@ -54,7 +56,9 @@ class Pipeline:
         self._invocations = count()
 
     def user(self, user_id: str, due_at: datetime, *, targets: tuple[str, ...] = ("fid-ok",)) -> None:
-        self.reminders.put(user_id, reminder("morning", due_at))
+        """A user with a daily reminder at due_at's New York wall time, waiting for due_at."""
+        local_time = due_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M")
+        self.reminders.put(user_id, reminder("morning", due_at, local_time=local_time))
         for index, target in enumerate(targets):
             self.devices.put(user_id, device(f"d{index}", f"{target}-{user_id}-{index}", due_at - timedelta(days=1)))
 

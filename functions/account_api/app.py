@@ -107,7 +107,7 @@ def put_reminder(reminder_id: Id, reminder: Annotated[ReminderRequest, Body()]) 
 
 @app.get("/v1/reminders", security=JWT, responses=documented_responses(ReminderList))
 def get_reminders() -> ReminderList:
-    return reminders.list_reminders(stores.reminders, stores.profile, _user())
+    return reminders.list_reminders(stores.reminders, stores.profile, _user(), datetime.now(UTC))
 
 
 @app.delete("/v1/reminders/<reminder_id>", security=JWT, responses=documented_responses(NO_CONTENT))

@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from selfkind.adapters.sqs import SqsQueue
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.shard_lease_repository import ShardLeaseRepository
-from selfkind.domain.tick import ShardFailedError, ShardReport, ShardWorker
+from selfkind.domain.tick import ShardWorker
+from selfkind.domain.tick_report import ShardFailedError, ShardReport
 from selfkind.models.reminders import ShardWork
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import WorkerSettings

@@ -18,7 +18,7 @@ from devstack.events import http_api_event
 from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import rollups, tick
+from selfkind.domain import old_due_index, rollups
 from selfkind.models.reminders import WEEKDAYS
 from tests.conftest import Handler
 from tests.sync_client import Device
@@ -360,5 +360,5 @@ def test_a_check_in_reminder_takes_one_day_and_fires_every_four_weeks(account: H
 
     stored = ReminderRepository(os.environ["TABLE_NAME"], boto3.client("dynamodb"), shards=4).get("ana", "check-in")
     assert stored is not None
-    following = tick.plan(stored.model_copy(update={"next_fire_at": first}), first).following
+    following = old_due_index.plan(stored.model_copy(update={"next_fire_at": first}), first).following
     assert following.astimezone(ZoneInfo("Europe/Madrid")).date() == first.date() + timedelta(weeks=4)

@@ -14,7 +14,7 @@ from pytest_mock import MockerFixture
 
 from selfkind.adapters import sqs as sqs_adapter
 from selfkind.data.reminder_repository import due_shard
-from selfkind.domain.tick import ShardFailedError
+from selfkind.domain.tick_report import ShardFailedError
 from tests.conftest import Handler
 from tests.reminder_world import ReminderWorld, local
 

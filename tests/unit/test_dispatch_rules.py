@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from selfkind.domain.occurrence import DueOccurrence
+from selfkind.domain.old_due_index import plan
 from selfkind.domain.pacing import pacing_for
 from selfkind.domain.reminder_content import OwnAffirmation, choose_affirmation, choose_exercise, remember_affirmation
-from selfkind.domain.tick import plan
 from selfkind.models.catalog import Language
 from selfkind.models.reminders import Engagement, Pacing, ReminderKind, Settings, StoredReminder
 

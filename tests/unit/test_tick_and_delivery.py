@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message, encode_messages
-from selfkind.domain.tick import MAX_SHARD_VALUES, ShardFailedError, shard_values, split_tick
+from selfkind.domain.tick import MAX_SHARD_VALUES, shard_values, split_tick
+from selfkind.domain.tick_report import ShardFailedError
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import Engagement, QuietHours, Settings, ShardWork
@@ -51,7 +52,7 @@ def test_occurrences_travel_fifty_to_a_message_and_a_single_one_still_reads() ->
 # --- the tick ---
 
 
-def test_ten_thousand_due_across_all_shards_are_each_sent_once() -> None:
+def test_ten_thousand_due_across_all_shards_are_each_sent_once_and_the_tick_writes_none_of_them() -> None:
     # Given 10,000 users due at 09:00 across every shard
     pipeline = Pipeline()
     users = [f"user{n:05d}" for n in range(10_000)]
@@ -62,28 +63,45 @@ def test_ten_thousand_due_across_all_shards_are_each_sent_once() -> None:
     reports = pipeline.tick(NINE)
     report, retried = pipeline.send(NINE + timedelta(seconds=20))
 
-    # Then every reminder was read once, enqueued once and delivered once
+    # Then every reminder was read once, enqueued once and delivered once, and none was written: each
+    # waits in the same minute's slot for tomorrow
     assert sum(r.due for r in reports) == sum(r.enqueued for r in reports) == 10_000
     assert sum(1 for r in reports if r.due) == pipeline.shards
     assert set(pipeline.reminders.reads.values()) == {1}
     assert pipeline.statuses(report) == {"sent": 10_000}
     assert retried == []
     _delivered_once(pipeline, users)
-    assert all(r.next_fire_at == NINE + timedelta(days=1) for r in pipeline.reminders.items.values())
+    assert pipeline.reminders.writes == Counter()
+    assert sum(r.advanced for r in reports) == 0
+
+    # And the next day they fire again from where they wait, still unwritten
+    tomorrow = pipeline.tick(NINE + timedelta(days=1))
+    assert sum(r.enqueued for r in tomorrow) == 10_000
+    assert pipeline.reminders.writes == Counter()
 
 
 def test_a_worker_killed_after_enqueueing_part_of_its_shard_only_enqueues_again_never_skips() -> None:
-    # Given one shard with 1,000 due reminders, and a worker that dies while advancing its third chunk
+    # Given one shard with 1,000 due reminders, and a worker that dies while enqueueing its third chunk
     pipeline = Pipeline(shards=1)
     users = [f"user{n:04d}" for n in range(1_000)]
     for user in users:
         pipeline.user(user, NINE)
-    pipeline.faults.crash("index.advance")
+    sends = iter(range(10_000))
+    original = pipeline.queue.send_all
+
+    def dies_on_the_third(bodies: list[str]) -> None:
+        if next(sends) == 2:
+            raise Crash("the invocation was killed")
+        original(bodies)
+
+    pipeline.queue.send_all = dies_on_the_third  # type: ignore[method-assign]
     work = ShardWork(scheduled_time=NINE, shard=0, shards=1)
     with pytest.raises(Crash):
         pipeline.worker().run(work, owner="dies")
+    pipeline.queue.send_all = original  # type: ignore[method-assign]
     enqueued_before = len(pipeline.queue.occurrences())
-    assert enqueued_before > 0
+    assert 0 < enqueued_before < 1_000
+    assert pipeline.leases.items["1/0"]["pending"] == NINE  # recorded before anything was read
 
     # When its lease has run out and the next minute's worker runs
     pipeline.leases.items["1/0"]["until"] = datetime(2000, 1, 1, tzinfo=UTC)
@@ -91,16 +109,20 @@ def test_a_worker_killed_after_enqueueing_part_of_its_shard_only_enqueues_again_
     queued = pipeline.queue.occurrences()
     sent, retried = pipeline.send(NINE + 2 * MINUTE)
 
-    # Then everything is enqueued at least once (the chunk it died on, twice), and each goes out once
-    assert report.due > 0
+    # Then it took the dead worker's minute over: everything is enqueued at least once (what went out
+    # before the crash, twice), and each goes out once
+    assert report.ticks == [NINE + MINUTE]
+    assert report.minutes == 2
+    assert report.due == 1_000
     assert {due.user_id for due in queued} == set(users)
-    assert len(queued) >= 1_000 + 100
-    assert pipeline.statuses(sent) == {"sent": 1_000, "skipped": len(queued) - 1_000}
+    assert len(queued) == 1_000 + enqueued_before
+    assert pipeline.statuses(sent) == {"sent": 1_000, "skipped": enqueued_before}
     assert retried == []
     _delivered_once(pipeline, users)
+    assert "pending" not in pipeline.leases.items["1/0"]
 
 
-def test_a_tick_that_runs_out_of_time_carries_the_rest_over_and_reads_nothing_twice() -> None:
+def test_a_tick_that_runs_out_of_time_carries_its_minute_over_and_the_claims_absorb_what_is_read_again() -> None:
     # Given 2,000 due in one shard, and a worker whose time runs short while it reads its fifth page of 250
     pipeline = Pipeline(shards=1)
     for n in range(2_000):
@@ -113,15 +135,19 @@ def test_a_tick_that_runs_out_of_time_carries_the_rest_over_and_reads_nothing_tw
     first = pipeline.worker(remaining).run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="a")
     remaining[0] = 120.0
     pipeline.reminders.on_page = lambda: None
+    assert pipeline.leases.items["1/0"]["pending"] == NINE
     second = pipeline.worker().run(ShardWork(scheduled_time=NINE + MINUTE, shard=0, shards=1), owner="b")
 
-    # Then the first stopped with work left and gave the lease up; the second finished it
+    # Then the first stopped with work left and gave the lease up, its minute still pending; the second
+    # read that minute again (it keeps no place within a minute) and the next, and finished
     assert (first.carried_over, first.due) == (True, 1_250)
-    assert (second.carried_over, second.due) == (False, 750)
+    assert (second.carried_over, second.due, second.minutes) == (False, 2_000, 2)
     assert "owner" not in pipeline.leases.items["1/0"]
-    assert set(pipeline.reminders.reads.values()) == {1}  # nothing read twice
+    assert "pending" not in pipeline.leases.items["1/0"]
+    assert set(pipeline.reminders.reads.values()) == {1, 2}
     report, _ = pipeline.send(NINE + 2 * MINUTE)
-    assert pipeline.statuses(report) == {"sent": 2_000}
+    assert pipeline.statuses(report) == {"sent": 2_000, "skipped": 1_250}  # the copies: duplicates
+    assert set(pipeline.gateway.per_notification().values()) == {1}
 
 
 def test_a_tick_that_finds_its_shard_busy_leaves_its_time_to_the_holder() -> None:
@@ -148,7 +174,7 @@ def test_a_tick_that_finds_its_shard_busy_leaves_its_time_to_the_holder() -> Non
     assert "owner" not in pipeline.leases.items["1/0"]
 
 
-@pytest.mark.parametrize("failing", ["queue.send", "index.advance", "index.query"])
+@pytest.mark.parametrize("failing", ["queue.send", "index.query", "leases.pending"])
 def test_a_dependency_failure_during_the_tick_leaves_the_reminders_due_for_the_next(failing: str) -> None:
     # Given 500 due reminders and SQS or DynamoDB failing for the whole of one tick
     pipeline = Pipeline(shards=2)
@@ -164,14 +190,13 @@ def test_a_dependency_failure_during_the_tick_leaves_the_reminders_due_for_the_n
     pipeline.tick(NINE + MINUTE)
     report, _ = pipeline.send(NINE + 2 * MINUTE)
 
-    # Then each is delivered once (a failed advance re-enqueues; the claim absorbs the copy)
+    # Then each is delivered once (the failed minute stayed pending; the claim absorbs any copy)
     assert pipeline.statuses(report)["sent"] == 500
     _delivered_once(pipeline, users)
 
 
 # A dependency that refuses for good: the fakes' operations each outage breaks.
 REFUSALS = {
-    "access denied on the table's writes": ["index.advance"],
     "the table's KMS key disabled": ["index.query", "index.advance"],
     "SQS down": ["queue.send"],
 }
@@ -194,8 +219,9 @@ def test_a_non_transient_dependency_error_fails_the_worker_loudly_and_loses_noth
     assert failed.value.cause.transient is False
     assert sum(report.errors.values()) >= 1
     assert report.carried_over is True
-    assert report.advanced == 0
+    assert report.enqueued == 0
     assert "owner" not in pipeline.leases.items.get("1/0", {})  # the lease was given back
+    assert pipeline.leases.items["1/0"]["pending"] == NINE
 
     # And once it is fixed, the next minute's tick and the sender deliver every one, once
     pipeline.faults.heal()
@@ -205,7 +231,7 @@ def test_a_non_transient_dependency_error_fails_the_worker_loudly_and_loses_noth
     assert pipeline.statuses(sent)["sent"] == 500
     assert retried == []
     _delivered_once(pipeline, users)
-    assert all(r.next_fire_at == NINE + timedelta(days=1) for r in pipeline.reminders.items.values())
+    assert pipeline.reminders.writes == Counter()
 
 
 def test_a_refused_chunk_stops_new_work_but_settles_what_is_in_flight() -> None:
@@ -226,14 +252,13 @@ def test_a_refused_chunk_stops_new_work_but_settles_what_is_in_flight() -> None:
     with pytest.raises(ShardFailedError) as failed:
         pipeline.worker().run(ShardWork(scheduled_time=NINE, shard=0, shards=1), owner="refused")
 
-    # Then each chunk it read was either enqueued and advanced, or left due; it read no further page
-    # once the refusal was settled, and the rest stays due for the next tick
+    # Then each chunk it read was either enqueued or failed; it read no further page once the refusal
+    # was settled, and its minute stays pending for the next tick
     report = failed.value.report
-    assert report.enqueued == report.advanced
-    assert report.advanced + report.failed == report.due
-    assert report.advanced >= 100
-    still_due = [r for r in pipeline.reminders.items.values() if r.next_fire_at == NINE]
-    assert len(still_due) == 1_000 - report.advanced
+    assert report.enqueued + report.failed == report.due
+    assert report.enqueued >= 100
+    assert report.due < 1_000
+    assert pipeline.leases.items["1/0"]["pending"] == NINE
 
 
 def test_a_transient_error_is_still_carried_over_without_failing_the_worker() -> None:
@@ -248,16 +273,18 @@ def test_a_transient_error_is_still_carried_over_without_failing_the_worker() ->
 
 
 def test_an_occurrence_already_past_its_window_at_the_tick_is_counted_expired_and_not_enqueued() -> None:
+    # Given a worker that could not reach its shard for a quarter of an hour (its minute pending)
     pipeline = Pipeline(shards=1)
     pipeline.user("late", NINE)
+    pipeline.user("in_time", NINE + 5 * MINUTE)
+    pipeline.leases.request("1/0", NINE)
 
     [report] = pipeline.tick(NINE + timedelta(minutes=15))
 
-    assert (report.due, report.expired, report.enqueued) == (1, 1, 0)
-    assert pipeline.reminders.items[("late", "morning")].next_fire_at == NINE + timedelta(days=1)
-
-
-# --- delivery ---
+    # Then it read every minute since, counted the one past its window, and sent the other
+    assert (report.minutes, report.due, report.expired, report.enqueued) == (16, 2, 1, 1)
+    assert [due.user_id for due in pipeline.queue.occurrences()] == ["in_time"]
+    assert pipeline.reminders.writes == Counter()
 
 
 def _one_due(pipeline: Pipeline, *, targets: tuple[str, ...] = ("fid-ok",)) -> None:

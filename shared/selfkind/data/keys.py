@@ -40,7 +40,8 @@ SETTINGS_SK = "PROFILE#SETTINGS"
 ENGAGEMENT_SK = "PROFILE#ENGAGEMENT"
 NOTIFICATION_PREFIX = "NOTIF#"
 DAY_COUNT_PREFIX = "DAYCOUNT#"
-DUE_INDEX = "due"
+DUE_INDEX = "due"  # before the wheel: drained by the tick (selfkind.data.reminder_repository)
+WHEEL_INDEX = "wheel"
 SHARD_LEASE_PREFIX = "TICK#"  # one item per shard of the tick: which worker holds it, up to when
 
 

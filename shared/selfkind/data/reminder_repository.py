@@ -1,10 +1,14 @@
-"""The reminders aggregate, and the sparse `due` index the tick reads.
+"""The reminders aggregate, and the sparse `wheel` index the tick reads (selfkind.domain.wheel).
 
-An enabled reminder carries due_shard and due_at (its next occurrence, ISO 8601 UTC); the index is
-keyed on them, so a tick reads only what is due. A disabled reminder has neither and is not in it.
-due_shard is crc32(user/reminder) % shards, written as two digits: the tick reads all 100 values
-(selfkind.domain.tick), so the shard count can change without stranding a reminder, and each advance
-rewrites due_shard, moving reminders into the current layout as they fire.
+An enabled reminder carries wheel_shard, wheel_slot (the UTC "HH:MM" of the occurrence it waits for) and
+wheel_from (that occurrence, ISO 8601 UTC: it may be sent from then on); the index is keyed on the
+first two, so a tick reads one minute's slot. A disabled reminder has none of them and is not in it.
+wheel_shard is crc32(user/reminder) % shards, written as two digits: the tick reads all 100 values
+(selfkind.domain.tick), so the shard count can change without stranding a reminder.
+
+Reminders written before the wheel carry due_shard and due_at (their next occurrence) in the old `due`
+index instead; the tick drains it: each leaves it for the wheel, in one conditional write, as it fires.
+Either way the stored anchor (due_at, else wheel_from) is the reminder's next_fire_at as read.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from selfkind.data import erasure
 from selfkind.data.base import Repository, iso_utc
-from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, reminder_sk, user_from_pk, user_pk
+from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, WHEEL_INDEX, reminder_sk, user_from_pk, user_pk
 from selfkind.domain.ports.tick import Advance, DueReminder
 from selfkind.domain.tick import MAX_SHARD_VALUES, shard_of
+from selfkind.domain.wheel import slot_of
 from selfkind.models.reminders import StoredReminder
 
 if TYPE_CHECKING:
@@ -39,9 +44,18 @@ def _due_query(shard_value: int, now: datetime) -> dict[str, Any]:
     }
 
 
+def _slot_query(shard_value: int, slot: str) -> dict[str, Any]:
+    """The wheel's entries of one shard value in one slot."""
+    return {
+        "IndexName": WHEEL_INDEX,
+        "KeyConditionExpression": "wheel_shard = :shard AND wheel_slot = :slot",
+        "ExpressionAttributeValues": {":shard": {"S": f"{shard_value:02d}"}, ":slot": {"S": slot}},
+    }
+
+
 def _reminder(item: dict[str, Any]) -> StoredReminder:
     reminder = StoredReminder.model_validate_json(item["doc"]["S"])
-    due_at = item.get("due_at", {}).get("S")
+    due_at = item.get("due_at", item.get("wheel_from", {})).get("S")
     last_sent = item.get("last_sent_at", {}).get("S")  # written before sends were kept with engagement
     return reminder.model_copy(
         update={
@@ -52,15 +66,16 @@ def _reminder(item: dict[str, Any]) -> StoredReminder:
 
 
 def reminder_item(user_id: str, reminder: StoredReminder, shards: int) -> dict[str, Any]:
-    """The stored form: the settings as JSON, and the index attributes while enabled."""
+    """The stored form: the settings as JSON, and the wheel's attributes while enabled."""
     item: dict[str, Any] = {
         "pk": {"S": user_pk(user_id)},
         "sk": {"S": reminder_sk(reminder.reminder_id)},
         "doc": {"S": reminder.model_dump_json(exclude={"next_fire_at", "last_sent_at"})},
     }
     if reminder.enabled and reminder.next_fire_at:
-        item["due_shard"] = {"S": due_shard(user_id, reminder.reminder_id, shards)}
-        item["due_at"] = {"S": iso_utc(reminder.next_fire_at)}
+        item["wheel_shard"] = {"S": due_shard(user_id, reminder.reminder_id, shards)}
+        item["wheel_slot"] = {"S": slot_of(reminder.next_fire_at)}
+        item["wheel_from"] = {"S": iso_utc(reminder.next_fire_at)}
     if reminder.last_sent_at:
         item["last_sent_at"] = {"S": iso_utc(reminder.last_sent_at)}
     return item
@@ -100,18 +115,24 @@ class ReminderRepository(Repository):
         self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, reminder_sk(reminder_id)))
 
     def any_due(self, shard_value: int, now: datetime) -> bool:
-        page = self.client.query(
-            TableName=self._table_name, **_due_query(shard_value, now), ProjectionExpression="pk", Limit=1
-        )
-        return bool(page.get("Items"))
+        for query in (_slot_query(shard_value, slot_of(now)), _due_query(shard_value, now)):
+            page = self.client.query(TableName=self._table_name, **query, ProjectionExpression="pk", Limit=1)
+            if page.get("Items"):
+                return True
+        return False
+
+    def slot_pages(self, shard_value: int, slot: str) -> Iterator[builtins.list[DueReminder]]:
+        for page in self._query_pages(**_slot_query(shard_value, slot)):
+            yield [DueReminder(user_from_pk(item["pk"]["S"]), _reminder(item)) for item in page]
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
-        """The enabled reminders of one shard value whose next occurrence is at or before now."""
+        """The reminders of one shard value still in the old index, due at or before now."""
         for page in self._query_pages(**_due_query(shard_value, now)):
             yield [DueReminder(user_from_pk(item["pk"]["S"]), _reminder(item)) for item in page]
 
     def advance(self, moves: Sequence[Advance]) -> builtins.list[Advance]:
-        """Moves each reminder on, unless something else moved it since it was read (returned)."""
+        """Sets each reminder down in its new slot (out of the old index, if it was there), unless something
+        else moved it since it was read (returned). Rare: an offset change, a reminder from the old index."""
         moved_elsewhere: builtins.list[Advance] = []
         parts = [[self._advance_action(move)] for move in moves]
         self._transact_each(parts, lambda part, _action: moved_elsewhere.append(moves[part]))
@@ -122,10 +143,13 @@ class ReminderRepository(Repository):
             "Update": {
                 "TableName": self._table_name,
                 "Key": self._key(move.user_id, reminder_sk(move.reminder_id)),
-                "UpdateExpression": "SET due_at = :following, due_shard = :shard",
-                "ConditionExpression": "due_at = :expected",
+                "UpdateExpression": "SET wheel_from = :following, wheel_slot = :slot, wheel_shard = :shard "
+                "REMOVE due_at, due_shard",
+                "ConditionExpression": "due_at = :expected "
+                "OR (attribute_not_exists(due_at) AND wheel_from = :expected)",
                 "ExpressionAttributeValues": {
                     ":following": {"S": iso_utc(move.following)},
+                    ":slot": {"S": slot_of(move.following)},
                     ":expected": {"S": iso_utc(move.expected)},
                     ":shard": {"S": due_shard(move.user_id, move.reminder_id, self._shards)},
                 },

@@ -9,6 +9,7 @@ from selfkind.domain.pacing import pacing_for, user_returned
 from selfkind.domain.ports.account import DeviceRegistry, DeviceStore, ProfileStore, ReminderStore
 from selfkind.domain.ports.delivery import NotificationStore
 from selfkind.domain.schedule import local_date, next_occurrence
+from selfkind.domain.wheel import upcoming
 from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
 from selfkind.models.reminders import (
     CHECK_IN_EVERY_WEEKS,
@@ -136,9 +137,17 @@ def _latest_device_zone(devices: DeviceStore, user_id: str, now: datetime) -> st
     return max(registered, key=lambda device: device.refreshed_at).timezone
 
 
-def list_reminders(reminders: ReminderStore, profile: ProfileStore, user_id: str) -> ReminderList:
+def list_reminders(reminders: ReminderStore, profile: ProfileStore, user_id: str, now: datetime) -> ReminderList:
     pacing = pacing_for(profile.get_settings(user_id), profile.get_engagement(user_id))
-    return ReminderList(items=[_view(reminder, pacing) for reminder in reminders.list(user_id)])
+    return ReminderList(items=[_view(_as_of(reminder, now), pacing) for reminder in reminders.list(user_id)])
+
+
+def _as_of(reminder: StoredReminder, now: datetime) -> StoredReminder:
+    """The stored anchor is where the reminder waits in the wheel (selfkind.domain.wheel): once that
+    occurrence has passed, the next one is computed, not stored (a send writes nothing to the reminder)."""
+    if reminder.enabled and reminder.next_fire_at is not None and reminder.next_fire_at <= now:
+        return reminder.model_copy(update={"next_fire_at": upcoming(reminder, now)})
+    return reminder
 
 
 def remove_reminder(reminders: ReminderStore, user_id: str, reminder_id: str) -> None:

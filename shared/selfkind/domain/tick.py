@@ -1,18 +1,22 @@
-"""The tick: the scheduler splits it into one piece of work per shard of the `due` index, and a worker
-per shard hands what is due to the queue and moves each reminder on to its next occurrence.
+"""The tick: the scheduler splits it into one piece of work per shard, and a worker per shard reads, minute
+by minute, the reminders waiting in that minute's slot of the wheel (selfkind.domain.wheel) and hands
+what fires to the queue. A reminder is written only when it must wait in another slot: an edit, a change
+of its zone's offset, a reminder still in the old `due` index (moved into the wheel as it fires).
 
-- Enqueue before advancing: a crash in between can only enqueue again (the sender's claim absorbs the
-  copy), never skip.
-- A worker that finds nothing due in its shard stops there, writing nothing (most minutes).
-- One worker per shard at a time (a lease). A tick that finds its shard busy records its time and
-  leaves; the holder carries on with the newest time when it is done, so nothing waits a whole minute.
-- A worker stops taking new pages when its time runs short and gives the lease up: what it did not
-  reach is still due (it was not advanced), so the next tick carries it over. Nothing is read twice
-  needlessly: what was advanced has left the index's range.
+- One worker per shard at a time (a lease). The lease item keeps the first minute not yet done
+  (`pending`), set before any minute is read: a worker that crashes, times out or fails is taken over
+  from there by the next tick, so a minute is never skipped, only read again (its copies are absorbed
+  by the sender's claim, which every copy of an occurrence shares).
+- A tick that finds its shard busy records its time; the holder carries on with the newest time when
+  it is done, so nothing waits a whole minute.
+- A worker that finds nothing in its minute's slot, nothing pending and nothing in the old index stops
+  there, writing nothing (most minutes).
+- A worker stops taking new pages when its time runs short and gives the lease up with the minute it
+  was in still pending.
 - A dependency that refuses for good (access denied, a disabled KMS key, SQS down: not transient)
   fails the worker loudly, after it settles the chunks in flight and gives its lease up, so the
-  errors alarm fires; whatever it did not advance is still due. Throttling and contention that
-  outlast the retries are counted and carried over, as a time-out is.
+  errors alarm fires; the minute it was in stays pending. Throttling and contention that outlast the
+  retries are counted and carried over, as a time-out is.
 - The shard key has MAX_SHARD_VALUES values; with N shards, worker w reads every value v with
   v % N == w. Writers put a reminder in crc32 % N, so N can change (grow or shrink) with nothing
   stranded: every value is always read by some worker.
@@ -22,19 +26,20 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from selfkind.domain.occurrence import LATE_WINDOW, DueOccurrence, encode_messages
+from selfkind.domain.occurrence import DueOccurrence, encode_messages
+from selfkind.domain.old_due_index import plan
 from selfkind.domain.ports.delivery import Lease
 from selfkind.domain.ports.tick import Advance, DueIndex, DueReminder, Queue, ShardLeases
-from selfkind.domain.schedule import next_occurrence
+from selfkind.domain.tick_report import ShardFailedError, ShardReport
+from selfkind.domain.wheel import MINUTE, minute_floor, minutes_to_read, read_in_slot, slot_of
 from selfkind.models.exceptions import DependencyError
-from selfkind.models.reminders import ShardWork, StoredReminder, clock_to_time
+from selfkind.models.reminders import ShardWork
 
 MAX_SHARD_VALUES = 100  # the `due` index's shard key takes the values 00..99
 
@@ -44,29 +49,7 @@ def shard_of(user_id: str, reminder_id: str, shards: int) -> int:
     return zlib.crc32(f"{user_id}/{reminder_id}".encode()) % shards
 
 
-CHUNK = 100  # reminders per unit of work: one transaction advances at most 100 items
-
-
-@dataclass(frozen=True)
-class TickPlan:
-    send: datetime | None  # the occurrence to deliver now, if any
-    following: datetime  # where the reminder moves on to
-    expired: bool  # the occurrence it was due for is older than the window: counted, never sent
-
-
-def plan(reminder: StoredReminder, now: datetime) -> TickPlan:
-    assert reminder.next_fire_at is not None
-    zone = ZoneInfo(reminder.timezone)
-    local_time = clock_to_time(reminder.local_time)
-    occurrence = reminder.next_fire_at
-    expired = occurrence <= now - LATE_WINDOW
-    every, anchor = reminder.every_weeks, reminder.anchor
-    if expired:  # too late to be kind: skip ahead, whatever the outage length
-        occurrence = next_occurrence(local_time, reminder.days, zone, now - LATE_WINDOW, every, anchor)
-    if occurrence > now:
-        return TickPlan(send=None, following=occurrence, expired=expired)
-    following = next_occurrence(local_time, reminder.days, zone, occurrence, every, anchor)
-    return TickPlan(send=occurrence, following=following, expired=expired)
+CHUNK = 100  # reminders per unit of work: one queue request's worth (two messages of 50)
 
 
 def split_tick(scheduled_time: datetime, shards: int) -> list[ShardWork]:
@@ -81,34 +64,11 @@ def lease_key(work: ShardWork) -> str:
     return f"{work.shards}/{work.shard}"
 
 
-class ShardFailedError(Exception):
-    """A non-transient dependency error ended the worker's run: what it did not advance is still due.
-    Carries the run's report, so the handler still counts what happened before it fails."""
-
-    def __init__(self, report: ShardReport, cause: DependencyError) -> None:
-        super().__init__(f"shard worker failed: {cause}")
-        self.report = report
-        self.cause = cause
-
-
-@dataclass
-class ShardReport:
-    due: int = 0  # reminders read as due
-    enqueued: int = 0  # occurrences handed to the queue
-    expired: int = 0  # occurrences older than the window, counted and skipped
-    advanced: int = 0
-    moved_elsewhere: int = 0  # already moved by another writer (a user's edit, another tick)
-    failed: int = 0  # not enqueued or not advanced because a dependency failed: still due
-    carried_over: bool = False  # stopped for time with work left: the next tick continues
-    busy: bool = False  # another worker held the shard: it takes this tick's time over
-    ticks: list[datetime] = field(default_factory=list)  # the times worked up to
-    errors: Counter[str] = field(default_factory=Counter)  # dependency failures by kind (no content)
-
-
 @dataclass(frozen=True)
 class _ChunkResult:
     enqueued: int = 0
     advanced: int = 0
+    migrated: int = 0
     moved_elsewhere: int = 0
     failed: int = 0
     error: str | None = None
@@ -119,11 +79,18 @@ class _ChunkResult:
 class _Chunk:
     sends: list[DueOccurrence]
     moves: list[Advance]
+    migrations: int = 0
+
+
+@dataclass(frozen=True)
+class _Page:
+    minute: datetime | None  # the wheel's minute it was read for; None: the old `due` index
+    reminders: list[DueReminder]
 
 
 @dataclass
 class ShardWorker:
-    """Works one shard: reads pages, and enqueues and advances chunks of them on a bounded pool."""
+    """Works one shard: reads pages, and enqueues (and moves) chunks of them on a bounded pool."""
 
     index: DueIndex
     queue: Queue
@@ -135,134 +102,190 @@ class ShardWorker:
 
     def run(self, work: ShardWork, owner: str) -> ShardReport:
         report = ShardReport()
+        key = lease_key(work)
         try:
-            if not any(self.index.any_due(value, work.scheduled_time) for value in shard_values(work)):
-                return report  # the common quiet minute: one small read per value, no lease written
-        except DependencyError as error:  # the index could not be read: everything stays due for the next tick
+            if self.leases.pending(key) is None and not any(
+                self.index.any_due(value, work.scheduled_time) for value in shard_values(work)
+            ):
+                return report  # the common quiet minute: small reads, nothing written
+        except DependencyError as error:  # unknown whether it is quiet: work it as if it were not
+            report.errors[error.dependency] += 1
+        try:
+            # The first write: the minute is pending from here on, whatever happens to this worker.
+            self.leases.request(key, work.scheduled_time)
+        except DependencyError as error:  # nothing recorded: failing lets Lambda retry this tick's event
             report.errors[error.dependency] += 1
             report.carried_over = True
-            if not error.transient:
-                raise ShardFailedError(report, error) from error
-            return report
-        key = lease_key(work)
-        self.leases.request(key, work.scheduled_time)
+            raise ShardFailedError(report, error) from error
         now = self.clock()
         lease = Lease.for_invocation(owner, now, self.remaining_seconds())
-        target = self.leases.acquire(key, owner, lease.until, now)
-        if target is None:
+        grant = self.leases.acquire(key, owner, lease.until, now)
+        if grant is None:
             report.busy = True
             return report
+        if grant.pending is None:  # the holder before us finished everything asked, this tick included
+            self.leases.release(key, owner, done=grant.requested)
+            return report
+        first, target = grant.pending, grant.requested
         seen: set[tuple[str, str, datetime]] = set()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="tick") as pool:
-            while target is not None:
+            while True:
                 report.ticks.append(target)
-                finished, fatal = self._work_up_to(work, target, report, seen, pool)
+                resume_at, fatal = self._work(work, first, target, report, seen, pool)
                 if fatal is not None:
                     report.carried_over = True
-                    self._give_up_quietly(key, owner)
+                    self._give_up_quietly(key, owner, resume_at)
                     raise ShardFailedError(report, fatal) from fatal
-                if not finished:
+                if resume_at is not None:
                     report.carried_over = True
-                    self.leases.release(key, owner, done=None)
+                    self.leases.release(key, owner, done=None, resume_at=resume_at)
                     break
                 newer = self.leases.release(key, owner, done=target)
-                if newer is not None and self._out_of_time():
-                    self.leases.release(key, owner, done=None)  # the next tick's worker takes it over
+                if newer is None:
+                    break
+                first = minute_floor(target) + MINUTE
+                if self._out_of_time():  # the next tick's worker takes it over from `first`
+                    self.leases.release(key, owner, done=None, resume_at=first)
                     break
                 target = newer
         return report
 
-    def _give_up_quietly(self, key: str, owner: str) -> None:
+    def _give_up_quietly(self, key: str, owner: str, resume_at: datetime | None) -> None:
         """Hands the lease back if the table lets it; if not, it runs out by itself (minutes)."""
         with contextlib.suppress(DependencyError):
-            self.leases.release(key, owner, done=None)
+            self.leases.release(key, owner, done=None, resume_at=resume_at)
 
     def _out_of_time(self) -> bool:
         return self.remaining_seconds() < self.stop_with_seconds_left
 
-    def _work_up_to(
+    def _work(
         self,
         work: ShardWork,
-        now: datetime,
+        first: datetime,
+        target: datetime,
         report: ShardReport,
         seen: set[tuple[str, str, datetime]],
         pool: ThreadPoolExecutor,
-    ) -> tuple[bool, DependencyError | None]:
-        """(True when everything due by now was handled or failed and left due; the non-transient error
-        that stopped it, if one did: the chunks in flight are settled first, nothing new is started)."""
-        in_flight: deque[Future[_ChunkResult]] = deque()
-        finished = True
+    ) -> tuple[datetime | None, DependencyError | None]:
+        """Reads the old index up to the target, then the wheel's minutes from `first` to it. Returns the
+        first minute left unfinished (None when all were done: every page handled, every chunk settled
+        without failing) and the non-transient error that stopped it, if one did (the chunks in flight are
+        settled first, nothing new is started)."""
+        minutes, dropped = minutes_to_read(first, target)
+        report.minutes += len(minutes)
+        report.minutes_dropped += dropped
+        in_flight: deque[tuple[datetime, Future[_ChunkResult]]] = deque()
+        unfinished: list[datetime] = []
         fatal: list[DependencyError] = []
-        pages = self._pages(work, now)
+        current = minutes[0]
+        pages = self._pages(work, minutes, target)
         try:
-            while True:
+            while not fatal:
                 if self._out_of_time():  # before reading: a page read is a page handled
-                    finished = False
-                    break
-                if fatal:
-                    finished = False
+                    unfinished.append(current)
                     break
                 page = next(pages, None)
                 if page is None:
                     break
-                fresh = [due for due in page if (due.user_id, due.reminder.reminder_id, _due_at(due)) not in seen]
-                seen.update((due.user_id, due.reminder.reminder_id, _due_at(due)) for due in fresh)
+                if page.minute is not None and page.minute != current:
+                    current = page.minute
+                fresh = self._fresh(page, seen)
                 for start in range(0, len(fresh), CHUNK):
-                    chunk = self._chunk(fresh[start : start + CHUNK], now, report)
-                    in_flight.append(pool.submit(self._enqueue_and_advance, chunk))
+                    chunk = self._chunk(page.minute, fresh[start : start + CHUNK], target, report)
+                    in_flight.append((current, pool.submit(self._enqueue_and_advance, chunk)))
                     while len(in_flight) >= 2 * self.concurrency:
-                        self._settle(in_flight.popleft(), report, fatal)
-        except DependencyError as error:  # the index could not be read: what is left stays due
+                        self._settle(*in_flight.popleft(), report, fatal, unfinished)
+        except DependencyError as error:  # the index could not be read: the minute stays pending
             report.errors[error.dependency] += 1
-            finished = False
+            unfinished.append(current)
             if not error.transient:
                 fatal.append(error)
         while in_flight:
-            self._settle(in_flight.popleft(), report, fatal)
-        return finished, (fatal[0] if fatal else None)
+            self._settle(*in_flight.popleft(), report, fatal, unfinished)
+        return (min(unfinished) if unfinished else None), (fatal[0] if fatal else None)
 
-    def _pages(self, work: ShardWork, now: datetime) -> Iterator[list[DueReminder]]:
-        for value in shard_values(work):
-            yield from self.index.due_pages(value, now)
+    def _pages(self, work: ShardWork, minutes: list[datetime], target: datetime) -> Iterator[_Page]:
+        for value in shard_values(work):  # what still waits in the old index goes first, into the wheel
+            for page in self.index.due_pages(value, target):
+                yield _Page(None, page)
+        for minute in minutes:
+            for value in shard_values(work):
+                for page in self.index.slot_pages(value, slot_of(minute)):
+                    yield _Page(minute, page)
 
     @staticmethod
-    def _chunk(dues: list[DueReminder], now: datetime, report: ShardReport) -> _Chunk:
-        chunk = _Chunk(sends=[], moves=[])
+    def _fresh(page: _Page, seen: set[tuple[str, str, datetime]]) -> list[DueReminder]:
+        """The old index is read again for each newer target (and lags its writes): what was handled once
+        this run is not handled again. Each minute of the wheel is read once."""
+        if page.minute is not None:
+            return page.reminders
+        fresh = [due for due in page.reminders if _anchor_key(due) not in seen]
+        seen.update(_anchor_key(due) for due in fresh)
+        return fresh
+
+    @staticmethod
+    def _chunk(minute: datetime | None, dues: list[DueReminder], now: datetime, report: ShardReport) -> _Chunk:
+        """`now` is the tick worked up to: what fired more than the late window before it has expired."""
+        chunk = _Chunk(sends=[], moves=[], migrations=len(dues) if minute is None else 0)
         for due in dues:
-            step = plan(due.reminder, now)
-            report.due += 1
-            report.expired += step.expired
-            if step.send is not None:
+            anchor = _anchor(due)
+            move_to: datetime | None
+            if minute is None:  # still in the old index: plan as it was, then into the wheel
+                step = plan(due.reminder, now)
+                send, expired, move_to = step.send, step.expired, step.following
+            else:
+                wheel_step = read_in_slot(due.reminder, minute, now)
+                send, expired, move_to = wheel_step.send, wheel_step.expired, wheel_step.move_to
+            fires = send is not None or expired
+            report.due += fires if minute is not None else 1
+            report.expired += expired
+            if send is not None:
                 chunk.sends.append(
-                    DueOccurrence(user_id=due.user_id, reminder_id=due.reminder.reminder_id, occurrence=step.send)
+                    DueOccurrence(user_id=due.user_id, reminder_id=due.reminder.reminder_id, occurrence=send)
                 )
-            chunk.moves.append(Advance(due.user_id, due.reminder.reminder_id, _due_at(due), step.following))
+            if move_to is not None:
+                chunk.moves.append(Advance(due.user_id, due.reminder.reminder_id, anchor, move_to))
         return chunk
 
     def _enqueue_and_advance(self, chunk: _Chunk) -> _ChunkResult:
         try:
             if chunk.sends:
                 self.queue.send_all(encode_messages(chunk.sends))
-            moved_elsewhere = self.index.advance(chunk.moves)
-        except DependencyError as error:  # nothing advanced: the whole chunk is still due next tick
+            moved_elsewhere = self.index.advance(chunk.moves) if chunk.moves else []
+        except DependencyError as error:  # its minute stays pending: read again, re-sent copies are absorbed
             return _ChunkResult(
-                failed=len(chunk.moves), error=error.dependency, fatal=None if error.transient else error
+                failed=len(chunk.sends) + len(chunk.moves),
+                error=error.dependency,
+                fatal=None if error.transient else error,
             )
-        return _ChunkResult(len(chunk.sends), len(chunk.moves) - len(moved_elsewhere), len(moved_elsewhere))
+        advanced = len(chunk.moves) - len(moved_elsewhere)
+        return _ChunkResult(len(chunk.sends), advanced, min(chunk.migrations, advanced), len(moved_elsewhere))
 
     @staticmethod
-    def _settle(future: Future[_ChunkResult], report: ShardReport, fatal: list[DependencyError]) -> None:
+    def _settle(
+        minute: datetime,
+        future: Future[_ChunkResult],
+        report: ShardReport,
+        fatal: list[DependencyError],
+        unfinished: list[datetime],
+    ) -> None:
         result = future.result()
         report.enqueued += result.enqueued
         report.advanced += result.advanced
+        report.migrated += result.migrated
         report.moved_elsewhere += result.moved_elsewhere
         report.failed += result.failed
         if result.error:
             report.errors[result.error] += 1
+            unfinished.append(minute)
         if result.fatal is not None:
             fatal.append(result.fatal)
 
 
-def _due_at(due: DueReminder) -> datetime:
+def _anchor(due: DueReminder) -> datetime:
     assert due.reminder.next_fire_at is not None
     return due.reminder.next_fire_at
+
+
+def _anchor_key(due: DueReminder) -> tuple[str, str, datetime]:
+    return (due.user_id, due.reminder.reminder_id, _anchor(due))

@@ -1,4 +1,5 @@
-"""The tick's ports: the due index, the shard leases and the queue."""
+"""The tick's ports: the reminders' wheel (and the old `due` index it drains), the shard leases and the
+queue."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from selfkind.models.reminders import StoredReminder
 @dataclass(frozen=True)
 class DueReminder:
     user_id: str
-    reminder: StoredReminder  # next_fire_at is the occurrence it is due for
+    # next_fire_at is the stored anchor: in the wheel, the first occurrence it may send (selfkind.domain.
+    # wheel); in the old `due` index, the occurrence it is due for.
+    reminder: StoredReminder
 
 
 @dataclass(frozen=True)
 class Advance:
-    """Move a reminder from the occurrence read (`expected`) to the one after it (`following`)."""
+    """Set a reminder down in the wheel's slot of `following`, valid from it, unless its stored anchor is
+    no longer `expected` (another writer moved it since it was read). A reminder still in the old `due`
+    index leaves it in the same write."""
 
     user_id: str
     reminder_id: str
@@ -28,33 +33,55 @@ class Advance:
 
 class DueIndex(Protocol):
     def any_due(self, shard_value: int, now: datetime) -> bool:
-        """Whether one value of the index's shard key has anything due at or before now (one small read)."""
+        """Whether one value of the shard key has anything in the slot of now's minute, or due at or before
+        now in the old `due` index (a small read of each)."""
+        ...
+
+    def slot_pages(self, shard_value: int, slot: str) -> Iterator[list[DueReminder]]:
+        """The enabled reminders of one shard value waiting in one slot of the wheel, a page at a time."""
         ...
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[list[DueReminder]]:
-        """The reminders of one value of the index's shard key due at or before now, a page at a time."""
+        """The reminders of one shard value still in the old `due` index (written before the wheel), due at
+        or before now, a page at a time: each leaves it for the wheel as it fires."""
         ...
 
     def advance(self, moves: Sequence[Advance]) -> list[Advance]:
-        """Moves each reminder on; returns those another writer moved first (left as they are).
+        """Moves each reminder; returns those another writer moved first (left as they are).
         Raises when the store failed: then none of them moved."""
         ...
 
 
+@dataclass(frozen=True)
+class ShardGrant:
+    requested: datetime  # the latest tick asked of the shard: work up to it
+    pending: datetime | None  # the first minute not yet done: work from it (None: all were done)
+
+
 class ShardLeases(Protocol):
-    """One worker at a time per shard; ticks that find it busy leave their time for the holder."""
+    """One worker at a time per shard; ticks that find it busy leave their time for the holder; the first
+    minute not done is kept, so a worker that crashed or ran out of time is taken over from there."""
+
+    def pending(self, shard_key: str) -> datetime | None:
+        """The first minute a worker left unfinished (None: everything asked so far was done)."""
+        ...
 
     def request(self, shard_key: str, tick: datetime) -> None:
-        """Records that the shard is due up to `tick` (the latest request wins)."""
+        """Records that the shard is due up to `tick` (the latest request wins) and that `tick`'s minute is
+        pending, unless an earlier one already is (a retried or late tick included)."""
         ...
 
-    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> datetime | None:
-        """Takes the lease unless a live one is held; returns the latest requested tick, or None."""
+    def acquire(self, shard_key: str, owner: str, until: datetime, now: datetime) -> ShardGrant | None:
+        """Takes the lease unless a live one is held; returns the latest requested tick and the first
+        pending minute, or None."""
         ...
 
-    def release(self, shard_key: str, owner: str, done: datetime | None) -> datetime | None:
-        """Gives the lease up when nothing later than `done` was requested (None: give it up anyway);
-        otherwise keeps it and returns the later tick to work on."""
+    def release(
+        self, shard_key: str, owner: str, done: datetime | None, resume_at: datetime | None = None
+    ) -> datetime | None:
+        """With `done`: every minute up to it is done; gives the lease up when nothing later was requested,
+        otherwise keeps it (the minutes after `done` pending) and returns the later tick to work on.
+        Without: gives the lease up with `resume_at` the first minute pending (None: as it was)."""
         ...
 
 
