@@ -47,7 +47,7 @@ class _Index:
         return
         yield
 
-    def slot_pages(self, shard_value: int, slot: str) -> Iterator[list[DueReminder]]:
+    def slot_pages(self, shard_value: int, first_slot: str, last_slot: str) -> Iterator[list[DueReminder]]:
         if shard_value != 0:
             time.sleep(self._latency)
             return

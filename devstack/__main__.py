@@ -22,7 +22,7 @@ from devstack.gateway import Gateway, LocalProblem, serve
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import FunctionPool, function_environment, local_references
 from devstack.template import REPO_ROOT, functions, http_routes, queue_visibility_timeout
-from devstack.ticker import LocalTicker, TickTimeError
+from devstack.ticker import LocalTicker, MinutesBetweenTicks, TickTimeError
 
 
 @cache
@@ -89,6 +89,9 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
         queue_url=references["ReminderQueue"],
         queue_arn=references["ReminderQueue.Arn"],
         visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
+        between=MinutesBetweenTicks(
+            references["Table"], int(pools["ReminderWorkerFunction"].environment["REMINDER_SHARDS"])
+        ),
     )
     gateway.local_routes |= {
         ("POST", "/_local/token"): lambda body: (200, {"token": _token(issuer, body)}),

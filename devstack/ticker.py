@@ -11,7 +11,10 @@ The whole pipeline runs at the tick's time: the scheduler and its workers take i
 input, and the sender from the event's `localTickTime`, which it reads only where LOCAL_TICK_CLOCK is set
 (the local stack sets it; the template never does, so a deployed sender always reads its own clock).
 Tick times only move forward, as the schedule's do: an earlier one is refused (TickMovedBackError).
-Ticks run one at a time.
+Ticks run one at a time. A deployed schedule ticks every minute; local ticks jump, so before each the
+minutes since the previous one (the late window's, before the first) are marked pending in every shard,
+as a worker that fell behind would have left them: the shard workers then read those minutes too
+(selfkind.domain.tick), and the tick at T sends what fell due since the last one, as every minute's would.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ from devstack.emf import sender_outcomes
 from devstack.events import scheduler_event, sqs_event
 from devstack.lambda_api import LocalLambdaApi, ObservedInvocable
 from devstack.runtime import InvocationError
+from selfkind.data.shard_lease_repository import ShardLeaseRepository
+from selfkind.domain.occurrence import LATE_WINDOW
+from selfkind.domain.tick import lease_key, split_tick
+from selfkind.domain.wheel import MINUTE
 
 SCHEDULER = "ReminderSchedulerFunction"
 SENDER = "ReminderSenderFunction"
@@ -56,6 +63,19 @@ def tick_time(text: str) -> datetime:
     return instant.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class MinutesBetweenTicks:
+    """Marks the minutes from `since` pending in every shard's lease item (the table's, the worker's count)."""
+
+    table_name: str
+    shards: int
+
+    def mark(self, since: datetime, now: datetime) -> None:
+        leases = ShardLeaseRepository(self.table_name)
+        for work in split_tick(now, self.shards):
+            leases.request(lease_key(work), since)
+
+
 @dataclass
 class LocalTicker:
     pools: Mapping[str, ObservedInvocable]
@@ -68,6 +88,7 @@ class LocalTicker:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ticking: threading.Lock = field(default_factory=threading.Lock)  # one tick at a time
     last: datetime | None = None  # the latest tick's time
+    between: MinutesBetweenTicks | None = None  # None: each tick reads its own minute only
 
     def tick(self, scheduled_time: str) -> dict[str, int]:
         """`expired` counts both stages: occurrences past their window at the tick (its shard workers)
@@ -76,6 +97,10 @@ class LocalTicker:
         with self._ticking:
             if self.last is not None and now < self.last:
                 raise TickMovedBackError(self.last)
+            if self.between is not None:
+                since = now - LATE_WINDOW if self.last is None else self.last + MINUTE
+                if since < now:
+                    self.between.mark(since, now)
             self.last = now
             self.pools[SCHEDULER].invoke(scheduler_event(now.isoformat()))
             workers = self.lambda_api.wait_idle()

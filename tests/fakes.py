@@ -137,24 +137,24 @@ class FakeReminders:
             key=lambda entry: (entry[0], entry[1], entry[2].reminder_id),
         )
 
-    def _in_slot(self, shard_value: int, slot: str) -> builtins.list[tuple[str, StoredReminder]]:
+    def _in_slot(self, shard_value: int, first: str, last: str) -> builtins.list[tuple[str, StoredReminder]]:
         return sorted(
             (
                 (user, reminder)
                 for (user, rid), reminder in self.items.items()
-                if self.slot.get((user, rid)) == slot and self.shard_of[(user, rid)] == shard_value
+                if first <= self.slot.get((user, rid), "~") <= last and self.shard_of[(user, rid)] == shard_value
             ),
-            key=lambda entry: (entry[0], entry[1].reminder_id),
+            key=lambda entry: (self.slot[(entry[0], entry[1].reminder_id)], entry[0], entry[1].reminder_id),
         )
 
     def any_due(self, shard_value: int, now: datetime) -> bool:
         self.faults.check("index.query")
         with self._lock:
-            return bool(self._in_slot(shard_value, slot_of(now)) or self._legacy_due(shard_value, now))
+            return bool(self._in_slot(shard_value, slot_of(now), slot_of(now)) or self._legacy_due(shard_value, now))
 
-    def slot_pages(self, shard_value: int, slot: str) -> Iterator[builtins.list[DueReminder]]:
+    def slot_pages(self, shard_value: int, first_slot: str, last_slot: str) -> Iterator[builtins.list[DueReminder]]:
         with self._lock:
-            waiting = self._in_slot(shard_value, slot)
+            waiting = self._in_slot(shard_value, first_slot, last_slot)
         yield from self._paged([DueReminder(user, reminder) for user, reminder in waiting])
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:

@@ -18,7 +18,7 @@ from devstack.events import sqs_event
 from devstack.fcm import FcmStandIn
 from devstack.lambda_api import LocalLambdaApi, Observed
 from devstack.template import queue_visibility_timeout
-from devstack.ticker import LocalTicker
+from devstack.ticker import LocalTicker, MinutesBetweenTicks
 from selfkind.data.device_repository import DeviceRepository
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
@@ -169,6 +169,7 @@ class ReminderWorld:
             queue_url=self.aws["ReminderQueue"],
             queue_arn=self.aws["ReminderQueue.Arn"],
             visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
+            between=MinutesBetweenTicks(self.table, SHARDS),
         )
 
     def tick(self, at: datetime) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""One shard of a tick: hands what is due to the queue and moves each reminder on, within its time."""
+"""One shard of a tick: reads its minutes of the timing wheel and hands what fires to the queue, within its time."""
 
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ def _summary(report: ShardReport) -> dict[str, Any]:
 def _count(report: ShardReport) -> None:
     metrics.add_metric(name="RemindersDue", unit=MetricUnit.Count, value=report.due)
     metrics.add_metric(name="RemindersEnqueued", unit=MetricUnit.Count, value=report.enqueued)
+    # Out of the old `due` index into the wheel: zero for 28 days running, and the index can go (runbook).
+    metrics.add_metric(name="RemindersMigrated", unit=MetricUnit.Count, value=report.migrated)
+    # Pending minutes beyond the catch-up day, never read: only after a worker was down for a day.
+    metrics.add_metric(name="TickMinutesDropped", unit=MetricUnit.Count, value=report.minutes_dropped)
     emit_counts(metrics, "RemindersExpired", {(("stage", "tick"),): report.expired})
     emit_counts(metrics, "TickFailures", {(("dependency", name),): count for name, count in report.errors.items()})
     emit_counts(metrics, "TickShards", {(("outcome", _shard_outcome(report)),): 1})

@@ -19,7 +19,8 @@ from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.reminders import QuietHours, ReminderKind, Settings
 from selfkind.models.sync import RecordChange
 from tests.conftest import Handler
-from tests.reminder_world import DAY, ReminderWorld, local
+from tests.reminder_world import DAY, SHARDS, ReminderWorld, local
+from tools import reslot_reminders
 
 MONDAY_8AM = local("2027-03-15T08:00")
 
@@ -57,7 +58,8 @@ def test_an_occurrence_in_the_window_is_sent_once_however_often_ticks_repeat(wor
     assert push["status"] == 200
     assert push["message"]["fid"] == "fid-phone-0001"
     assert push["message"]["data"] == {"notification_id": world.notification_of("ana", push).notification_id}
-    assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
+    # It waits in its minute's slot for tomorrow: the tick wrote nothing to it
+    assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM  # type: ignore[union-attr]
 
 
 def test_overlapping_ticks_that_both_enqueue_send_once(world: ReminderWorld) -> None:
@@ -82,7 +84,8 @@ def test_an_occurrence_older_than_15_minutes_is_never_sent_and_is_counted_expire
     assert report["due"] == 0
     assert (report["expired"], report["expired_at_tick"], report["expired_at_sender"]) == (1, 1, 0)
     assert world.pushes() == []
-    assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM + DAY  # type: ignore[union-attr]
+    # It waits in its minute's slot for tomorrow: the tick wrote nothing to it
+    assert world.reminders().get("ana", "morning").next_fire_at == MONDAY_8AM  # type: ignore[union-attr]
     assert _metric_total(capsys.readouterr().out, "RemindersExpired", stage="tick") == 1
 
 
@@ -116,22 +119,40 @@ def _metric_total(stdout: str, name: str, **dimensions: str) -> float:
 
 def test_nothing_is_stranded_after_a_long_outage(world: ReminderWorld) -> None:
     _with_device(world)
-    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - 30 * DAY)
-    world.reminder("ana", "evening", "20:00", after=MONDAY_8AM - 30 * DAY, kind=ReminderKind.PRACTICE)
+    april = local("2027-04-20T08:00")
+    world.reminder("ana", "morning", "08:00", after=april - 19 * DAY)
+    world.reminder("ana", "evening", "20:00", after=april - 19 * DAY, kind=ReminderKind.PRACTICE)
 
-    report = world.tick(MONDAY_8AM + timedelta(minutes=10))  # a month of missed ticks
+    report = world.tick(april + timedelta(minutes=10))  # nineteen days of missed ticks
 
-    # only this morning's, once; both missed occurrences (a month old) were counted expired at the tick
+    # only this morning's, once: the missed ones were never read (beyond the tick's window), nothing moved
     assert report == {
         "due": 1,
         "sent": 1,
         "failed": 0,
         "skipped": 0,
-        "expired": 2,
-        "expired_at_tick": 2,
+        "expired": 0,
+        "expired_at_tick": 0,
         "expired_at_sender": 0,
     }
+    assert world.tick(local("2027-04-20T20:00"))["sent"] == 1
+
+
+def test_after_an_outage_across_a_change_of_clocks_the_sweep_sets_reminders_down_where_they_fire(
+    world: ReminderWorld,
+) -> None:
+    _with_device(world)
+    world.reminder("ana", "morning", "08:00", after=MONDAY_8AM - 30 * DAY)  # set down in EST
+    world.reminder("ana", "evening", "20:00", after=MONDAY_8AM - 30 * DAY, kind=ReminderKind.PRACTICE)
+
+    # The runbook's step after the schedule was off across a change of clocks (docs/operations.md)
+    swept = reslot_reminders.run(world.table, SHARDS, apply=True, now=MONDAY_8AM - timedelta(minutes=30))
+    report = world.tick(MONDAY_8AM + timedelta(minutes=10))
+
+    assert (swept.misplaced, swept.moved) == (2, 2)
+    assert (report["due"], report["sent"]) == (1, 1)
     assert world.reminders().get("ana", "evening").next_fire_at == local("2027-03-15T20:00")  # type: ignore[union-attr]
+    assert world.tick(local("2027-03-15T20:00"))["sent"] == 1
 
 
 def test_a_local_time_skipped_by_spring_forward_fires_at_the_instant_after_the_gap(world: ReminderWorld) -> None:

@@ -15,10 +15,10 @@ from selfkind.domain.tick_report import ShardFailedError
 from selfkind.domain.wheel import (
     MAX_CATCH_UP,
     MINUTE,
-    minutes_to_read,
     placement,
     read_in_slot,
     slot_of,
+    slot_ranges,
     upcoming,
 )
 from selfkind.models.reminders import WEEKDAYS, ReminderKind, ShardWork, StoredReminder
@@ -98,15 +98,18 @@ def test_a_wall_time_in_the_spring_gap_keeps_its_minute_that_day_and_moves_after
     assert gap_day.move_to == datetime(2027, 3, 15, 6, 30, tzinfo=UTC)
 
 
-def test_minutes_to_read_run_from_the_first_pending_to_the_target_and_stop_a_day_back() -> None:
+def test_the_minutes_to_read_run_from_the_first_pending_to_the_target_split_at_midnight_and_a_day_back() -> None:
     target = datetime(2027, 3, 15, 13, 0, 0, tzinfo=UTC)
 
-    assert minutes_to_read(None, target) == ([target], 0)
-    assert minutes_to_read(target - 2 * MINUTE, target) == ([target - 2 * MINUTE, target - MINUTE, target], 0)
-    minutes, dropped = minutes_to_read(target - MAX_CATCH_UP - 9 * MINUTE, target)
-    assert len(minutes) == 1440
-    assert minutes[0] == target - MAX_CATCH_UP + MINUTE
+    [only] = slot_ranges(None, target)[0]
+    assert (only.slots, only.minutes) == (("13:00", "13:00"), 1)
+    [recent] = slot_ranges(target - 2 * MINUTE, target)[0]
+    assert (recent.slots, recent.minutes) == (("12:58", "13:00"), 3)
+    (yesterday, today), dropped = slot_ranges(target - MAX_CATCH_UP - 9 * MINUTE, target)
     assert dropped == 10
+    assert (yesterday.first, yesterday.slots) == (target - MAX_CATCH_UP + MINUTE, ("13:01", "23:59"))
+    assert (today.slots, yesterday.minutes + today.minutes) == (("00:00", "13:00"), 1440)
+    assert today.minute_of("07:30") == datetime(2027, 3, 15, 7, 30, tzinfo=UTC)
 
 
 SCHEDULES = st.fixed_dictionaries(

@@ -136,9 +136,15 @@ class Repository:
             yield from page
 
     def _query_pages(self, **query: Any) -> Iterator[list[dict[str, Any]]]:
-        request: dict[str, Any] = {"TableName": self._table_name, **query}
+        yield from self._pages(self.client.query, query)
+
+    def _scan_pages(self, **scan: Any) -> Iterator[list[dict[str, Any]]]:
+        yield from self._pages(self.client.scan, scan)
+
+    def _pages(self, read: Callable[..., Any], parameters: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        request: dict[str, Any] = {"TableName": self._table_name, **parameters}
         while True:
-            page = self.client.query(**request)
+            page = read(**request)
             yield page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from selfkind.data import erasure
 from selfkind.data.base import Repository, iso_utc
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, WHEEL_INDEX, reminder_sk, user_from_pk, user_pk
-from selfkind.domain.ports.tick import Advance, DueReminder
+from selfkind.domain.ports.tick import Advance, DueReminder, SweptReminder
 from selfkind.domain.tick import MAX_SHARD_VALUES, shard_of
 from selfkind.domain.wheel import slot_of
 from selfkind.models.reminders import StoredReminder
@@ -44,12 +44,16 @@ def _due_query(shard_value: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _slot_query(shard_value: int, slot: str) -> dict[str, Any]:
-    """The wheel's entries of one shard value in one slot."""
+def _slot_query(shard_value: int, first_slot: str, last_slot: str) -> dict[str, Any]:
+    """The wheel's entries of one shard value in a range of slots."""
     return {
         "IndexName": WHEEL_INDEX,
-        "KeyConditionExpression": "wheel_shard = :shard AND wheel_slot = :slot",
-        "ExpressionAttributeValues": {":shard": {"S": f"{shard_value:02d}"}, ":slot": {"S": slot}},
+        "KeyConditionExpression": "wheel_shard = :shard AND wheel_slot BETWEEN :first AND :last",
+        "ExpressionAttributeValues": {
+            ":shard": {"S": f"{shard_value:02d}"},
+            ":first": {"S": first_slot},
+            ":last": {"S": last_slot},
+        },
     }
 
 
@@ -115,20 +119,29 @@ class ReminderRepository(Repository):
         self.client.delete_item(TableName=self._table_name, Key=self._key(user_id, reminder_sk(reminder_id)))
 
     def any_due(self, shard_value: int, now: datetime) -> bool:
-        for query in (_slot_query(shard_value, slot_of(now)), _due_query(shard_value, now)):
+        for query in (_slot_query(shard_value, slot_of(now), slot_of(now)), _due_query(shard_value, now)):
             page = self.client.query(TableName=self._table_name, **query, ProjectionExpression="pk", Limit=1)
             if page.get("Items"):
                 return True
         return False
 
-    def slot_pages(self, shard_value: int, slot: str) -> Iterator[builtins.list[DueReminder]]:
-        for page in self._query_pages(**_slot_query(shard_value, slot)):
+    def slot_pages(self, shard_value: int, first_slot: str, last_slot: str) -> Iterator[builtins.list[DueReminder]]:
+        for page in self._query_pages(**_slot_query(shard_value, first_slot, last_slot)):
             yield [DueReminder(user_from_pk(item["pk"]["S"]), _reminder(item)) for item in page]
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[builtins.list[DueReminder]]:
         """The reminders of one shard value still in the old index, due at or before now."""
         for page in self._query_pages(**_due_query(shard_value, now)):
             yield [DueReminder(user_from_pk(item["pk"]["S"]), _reminder(item)) for item in page]
+
+    def enabled_pages(self) -> Iterator[builtins.list[SweptReminder]]:
+        """Every enabled reminder of the table, a page of the scan at a time (the one-off sweep's read)."""
+        for page in self._scan_pages(
+            FilterExpression="begins_with(sk, :reminder) "
+            "AND (attribute_exists(wheel_from) OR attribute_exists(due_at))",
+            ExpressionAttributeValues={":reminder": {"S": REMINDER_PREFIX}},
+        ):
+            yield [SweptReminder(user_from_pk(item["pk"]["S"]), _reminder(item), "due_at" in item) for item in page]
 
     def advance(self, moves: Sequence[Advance]) -> builtins.list[Advance]:
         """Sets each reminder down in its new slot (out of the old index, if it was there), unless something

@@ -37,7 +37,7 @@ from selfkind.domain.old_due_index import plan
 from selfkind.domain.ports.delivery import Lease
 from selfkind.domain.ports.tick import Advance, DueIndex, DueReminder, Queue, ShardLeases
 from selfkind.domain.tick_report import ShardFailedError, ShardReport
-from selfkind.domain.wheel import MINUTE, minute_floor, minutes_to_read, read_in_slot, slot_of
+from selfkind.domain.wheel import MINUTE, SlotRange, minute_floor, read_in_slot, slot_of, slot_ranges
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import ShardWork
 
@@ -84,7 +84,7 @@ class _Chunk:
 
 @dataclass(frozen=True)
 class _Page:
-    minute: datetime | None  # the wheel's minute it was read for; None: the old `due` index
+    range: SlotRange | None  # the wheel's minutes it was read for; None: the old `due` index
     reminders: list[DueReminder]
 
 
@@ -171,14 +171,14 @@ class ShardWorker:
         first minute left unfinished (None when all were done: every page handled, every chunk settled
         without failing) and the non-transient error that stopped it, if one did (the chunks in flight are
         settled first, nothing new is started)."""
-        minutes, dropped = minutes_to_read(first, target)
-        report.minutes += len(minutes)
+        ranges, dropped = slot_ranges(first, target)
+        report.minutes += sum(part.minutes for part in ranges)
         report.minutes_dropped += dropped
-        in_flight: deque[tuple[datetime, Future[_ChunkResult]]] = deque()
+        in_flight: deque[tuple[datetime, Future[_ChunkResult]]] = deque()  # each with its range's first minute
         unfinished: list[datetime] = []
         fatal: list[DependencyError] = []
-        current = minutes[0]
-        pages = self._pages(work, minutes, target)
+        current = ranges[0].first
+        pages = self._pages(work, ranges, target)
         try:
             while not fatal:
                 if self._out_of_time():  # before reading: a page read is a page handled
@@ -187,11 +187,11 @@ class ShardWorker:
                 page = next(pages, None)
                 if page is None:
                     break
-                if page.minute is not None and page.minute != current:
-                    current = page.minute
+                if page.range is not None:
+                    current = page.range.first
                 fresh = self._fresh(page, seen)
                 for start in range(0, len(fresh), CHUNK):
-                    chunk = self._chunk(page.minute, fresh[start : start + CHUNK], target, report)
+                    chunk = self._chunk(page.range, fresh[start : start + CHUNK], target, report)
                     in_flight.append((current, pool.submit(self._enqueue_and_advance, chunk)))
                     while len(in_flight) >= 2 * self.concurrency:
                         self._settle(*in_flight.popleft(), report, fatal, unfinished)
@@ -204,40 +204,41 @@ class ShardWorker:
             self._settle(*in_flight.popleft(), report, fatal, unfinished)
         return (min(unfinished) if unfinished else None), (fatal[0] if fatal else None)
 
-    def _pages(self, work: ShardWork, minutes: list[datetime], target: datetime) -> Iterator[_Page]:
+    def _pages(self, work: ShardWork, ranges: list[SlotRange], target: datetime) -> Iterator[_Page]:
         for value in shard_values(work):  # what still waits in the old index goes first, into the wheel
             for page in self.index.due_pages(value, target):
                 yield _Page(None, page)
-        for minute in minutes:
+        for part in ranges:
             for value in shard_values(work):
-                for page in self.index.slot_pages(value, slot_of(minute)):
-                    yield _Page(minute, page)
+                for page in self.index.slot_pages(value, *part.slots):
+                    yield _Page(part, page)
 
     @staticmethod
     def _fresh(page: _Page, seen: set[tuple[str, str, datetime]]) -> list[DueReminder]:
         """The old index is read again for each newer target (and lags its writes): what was handled once
         this run is not handled again. Each minute of the wheel is read once."""
-        if page.minute is not None:
+        if page.range is not None:
             return page.reminders
         fresh = [due for due in page.reminders if _anchor_key(due) not in seen]
         seen.update(_anchor_key(due) for due in fresh)
         return fresh
 
     @staticmethod
-    def _chunk(minute: datetime | None, dues: list[DueReminder], now: datetime, report: ShardReport) -> _Chunk:
+    def _chunk(part: SlotRange | None, dues: list[DueReminder], now: datetime, report: ShardReport) -> _Chunk:
         """`now` is the tick worked up to: what fired more than the late window before it has expired."""
-        chunk = _Chunk(sends=[], moves=[], migrations=len(dues) if minute is None else 0)
+        chunk = _Chunk(sends=[], moves=[], migrations=len(dues) if part is None else 0)
         for due in dues:
             anchor = _anchor(due)
             move_to: datetime | None
-            if minute is None:  # still in the old index: plan as it was, then into the wheel
+            if part is None:  # still in the old index: plan as it was, then into the wheel
                 step = plan(due.reminder, now)
                 send, expired, move_to = step.send, step.expired, step.following
             else:
+                minute = part.minute_of(slot_of(anchor))  # the slot it waits in is its anchor's
                 wheel_step = read_in_slot(due.reminder, minute, now)
                 send, expired, move_to = wheel_step.send, wheel_step.expired, wheel_step.move_to
             fires = send is not None or expired
-            report.due += fires if minute is not None else 1
+            report.due += fires if part is not None else 1
             report.expired += expired
             if send is not None:
                 chunk.sends.append(

@@ -39,18 +39,44 @@ def minute_floor(instant: datetime) -> datetime:
     return instant.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def minutes_to_read(first: datetime | None, target: datetime) -> tuple[list[datetime], int]:
-    """The minutes a worker reads, oldest first, from the first one not done (None: only the target's),
-    and how many older minutes it leaves unread because they are beyond MAX_CATCH_UP."""
+@dataclass(frozen=True)
+class SlotRange:
+    """Minutes of one UTC day to read, as a range of slots: one query per shard value, however many."""
+
+    first: datetime  # its first minute
+    last: datetime  # its last minute, the same UTC day
+
+    @property
+    def slots(self) -> tuple[str, str]:
+        return slot_of(self.first), slot_of(self.last)
+
+    def minute_of(self, slot: str) -> datetime:
+        """The minute of this range a reminder waiting in `slot` is read for."""
+        hour, minute = slot.split(":")
+        return self.first.replace(hour=int(hour), minute=int(minute))
+
+    @property
+    def minutes(self) -> int:
+        return int((self.last - self.first) / MINUTE) + 1
+
+
+def slot_ranges(first: datetime | None, target: datetime) -> tuple[list[SlotRange], int]:
+    """The minutes a worker reads, oldest first, from the first one not done (None: only the target's) to
+    the target's, in at most two ranges (split at UTC midnight); and how many older minutes it leaves
+    unread because they are beyond MAX_CATCH_UP."""
     last = minute_floor(target)
-    start = last if first is None else minute_floor(first)
+    start = last if first is None else min(minute_floor(first), last)
     earliest = last - MAX_CATCH_UP + MINUTE
     dropped = 0
     if start < earliest:
         dropped = int((earliest - start) / MINUTE)
         start = earliest
-    count = int((last - start) / MINUTE) + 1
-    return [start + n * MINUTE for n in range(max(count, 0))], dropped
+    ranges = []
+    while start <= last:
+        end_of_day = start.replace(hour=23, minute=59)
+        ranges.append(SlotRange(start, min(end_of_day, last)))
+        start = end_of_day + MINUTE
+    return ranges, dropped
 
 
 def upcoming(reminder: StoredReminder, after: datetime) -> datetime:
@@ -89,3 +115,17 @@ def read_in_slot(reminder: StoredReminder, minute: datetime, now: datetime) -> W
 def placement(reminder: StoredReminder, now: datetime) -> datetime:
     """Where a reminder written now first waits: its next occurrence after now."""
     return upcoming(reminder, now)
+
+
+def misplaced(reminder: StoredReminder, now: datetime, *, in_old_index: bool) -> datetime | None:
+    """Where a stored reminder should wait instead, or None when it waits in the right slot: the slot of
+    its next occurrence (at or after now's minute), from which the tick will read it in time. A reminder
+    still in the old index, or one whose zone changed its offset while no tick read it (the schedule
+    switched off across a DST change), is misplaced."""
+    anchor = reminder.next_fire_at
+    if not reminder.enabled or anchor is None:
+        return None
+    following = max(upcoming(reminder, minute_floor(now) - timedelta(microseconds=1)), anchor)
+    if not in_old_index and slot_of(following) == slot_of(anchor):
+        return None
+    return following

@@ -37,8 +37,9 @@ class DueIndex(Protocol):
         now in the old `due` index (a small read of each)."""
         ...
 
-    def slot_pages(self, shard_value: int, slot: str) -> Iterator[list[DueReminder]]:
-        """The enabled reminders of one shard value waiting in one slot of the wheel, a page at a time."""
+    def slot_pages(self, shard_value: int, first_slot: str, last_slot: str) -> Iterator[list[DueReminder]]:
+        """The enabled reminders of one shard value waiting in the wheel's slots first_slot..last_slot (both
+        included; "HH:MM" sorts as the minutes do), a page at a time."""
         ...
 
     def due_pages(self, shard_value: int, now: datetime) -> Iterator[list[DueReminder]]:
@@ -50,6 +51,21 @@ class DueIndex(Protocol):
         """Moves each reminder; returns those another writer moved first (left as they are).
         Raises when the store failed: then none of them moved."""
         ...
+
+
+@dataclass(frozen=True)
+class SweptReminder:
+    user_id: str
+    reminder: StoredReminder  # next_fire_at is the stored anchor
+    in_old_index: bool
+
+
+class ReminderSweep(Protocol):
+    """Every enabled reminder, for the one-off sweep (selfkind.domain.reslot)."""
+
+    def enabled_pages(self) -> Iterator[list[SweptReminder]]: ...
+
+    def advance(self, moves: Sequence[Advance]) -> list[Advance]: ...
 
 
 @dataclass(frozen=True)
