@@ -69,6 +69,10 @@ def measured_inputs() -> Inputs:
         split_ms=tick.split_ms,
         sender_ms_per_reminder=sender.ms_per_reminder,
         start_s=sum(starts.values()) + tick.split_ms / 1000,
+        tick_wru_per_reminder=sum(tick.write_units.values()) / tick_bench.DUE,
+        sender_wru_per_reminder=sender.wru_per_reminder,
+        tick_rru_per_reminder=sum(tick.read_units.values()) / tick_bench.DUE,
+        sender_rru_per_reminder=sender.rru_per_reminder,
         shards=int(defaults["ReminderShards"]),
         sender_max_concurrency=int(defaults["SenderMaxConcurrency"]),
     )

@@ -47,6 +47,12 @@ class Inputs:
     split_ms: float  # the scheduler's CPU to split and dispatch one tick
     sender_ms_per_reminder: float  # sender CPU per reminder, real adapters, one device each
     start_s: float  # from the minute's start to the first enqueue: cold starts of scheduler and worker
+    # Counted from the requests the real adapters made against moto (bench/write_units.py: item sizes,
+    # transactional doubling and index writes by DynamoDB's published rules).
+    tick_wru_per_reminder: float
+    sender_wru_per_reminder: float
+    tick_rru_per_reminder: float
+    sender_rru_per_reminder: float
     # The template's settings.
     shards: int = 64
     worker_memory_mb: int = 1024
@@ -61,15 +67,27 @@ class Inputs:
     lambda_account_concurrency: int = 1_000  # LAMBDA_SCALING (account default)
     lambda_scale_per_10s: int = 1_000  # LAMBDA_SCALING (per function)
     partition_wcu: int = 1_000  # DYNAMODB_PARTITIONS: per partition, also a GSI's
-    gsi_writes_per_advance: int = 2  # GSI_WRITES: a changed key attribute is a delete and a put
     table_wru_per_second: int = 40_000  # DYNAMODB_QUOTAS: on-demand, per table with its GSIs (adjustable)
-    # Write request units, from the code; a transactional write costs 2 per KB (DYNAMODB_QUOTAS,
-    # TRANSACTIONS). The tick's advance: 2 (reminder item < 1 KB) plus 2 in the `due` index (GSI_WRITES).
-    # The sender: claim 6 (record, day count, the erasure epoch's check), completion 8 (record 2,
-    # engagement about 2 KB: 4, the check 2); the check is counted as a write, to be safe.
-    tick_wru_per_reminder: int = 4
-    sender_wru_per_reminder: int = 14
     api_reserved_concurrency: int = 200  # left for the API functions (an operating choice)
+    messages_per_sqs_request: int = 10  # the tick sends, and the sender's event source receives, 10 a time
+    occurrences_per_message: int = 50  # selfkind.domain.occurrence.OCCURRENCES_PER_MESSAGE
+    worker_memory_gb: float = 1.0
+    scheduler_memory_gb: float = 0.25
+
+
+# US East (N. Virginia) prices, with their sources in the runbook's table (docs/operations.md#what-it-costs):
+# AWS's own pricing pages render their figures in the browser, so each also names a secondary source.
+PRICES = "https://aws.amazon.com/dynamodb/pricing/on-demand/ (docs/operations.md#what-it-costs)"
+
+
+@dataclass(frozen=True)
+class Prices:
+    dynamodb_per_million_wru: float = 0.625
+    dynamodb_per_million_rru: float = 0.125
+    lambda_per_million_requests: float = 0.20
+    lambda_arm_per_gb_second: float = 0.0000133334
+    sqs_per_million_requests: float = 0.40
+    scheduler_per_million_invocations: float = 1.00  # beyond the free 14 million a month
 
 
 @dataclass(frozen=True)
@@ -82,11 +100,16 @@ class Outcome:
 
 
 def worker_rate(inputs: Inputs) -> float:
-    """Reminders a second one shard's worker hands on: its CPU, or its index partition's write limit."""
+    """Reminders a second one shard's worker hands on: its CPU, or a partition's write limit for what it
+    writes per reminder (with the timing wheel, nothing: only its lease item, per run)."""
     cpu_share = min(1.0, inputs.worker_memory_mb / inputs.vcpu_memory_mb)
     by_cpu = cpu_share * 1000 / inputs.tick_ms_per_due
-    by_partition = inputs.partition_wcu / inputs.gsi_writes_per_advance
+    by_partition = _per_unit(inputs.partition_wcu, inputs.tick_wru_per_reminder)
     return min(by_cpu, by_partition)
+
+
+def _per_unit(budget: float, units: float) -> float:
+    return budget / units if units > 0 else float("inf")
 
 
 def sender_rate(inputs: Inputs) -> float:
@@ -112,7 +135,7 @@ def simulate(inputs: Inputs, due: int, table_wru_limit: float | None = None) -> 
         t += STEP
         tick_step = 0.0
         if t > inputs.start_s and enqueued < due:
-            tick_rate = min(inputs.shards * per_worker, limit / inputs.tick_wru_per_reminder)
+            tick_rate = min(inputs.shards * per_worker, _per_unit(limit, inputs.tick_wru_per_reminder))
             tick_step = min(due - enqueued, tick_rate * STEP)
             enqueued += tick_step
             first_message = first_message if first_message is not None else t
@@ -123,7 +146,7 @@ def simulate(inputs: Inputs, due: int, table_wru_limit: float | None = None) -> 
             burst = inputs.lambda_scale_per_10s / 10 * (t - first_message)  # never binding at 300 a minute
             concurrency = int(min(ramp, concurrency_cap, max(burst, inputs.sqs_initial_batches)))
             tick_wru = tick_step / STEP * inputs.tick_wru_per_reminder
-            room = max(0.0, limit - tick_wru) / inputs.sender_wru_per_reminder
+            room = _per_unit(max(0.0, limit - tick_wru), inputs.sender_wru_per_reminder)
             fcm_left = inputs.fcm_messages_per_minute - delivered
             step = min(min(concurrency * per_sender, room) * STEP, enqueued - delivered, fcm_left)
             delivered += step
@@ -177,6 +200,38 @@ def plan_for_users(inputs: Inputs, users: int, usage: Usage) -> dict[str, object
     }
 
 
+def cost_per_million(inputs: Inputs, prices: Prices = Prices()) -> dict[str, float]:
+    """Dollars per million delivered reminders, by line item (one device each; Scheduler's ticks are
+    per minute, not per reminder: in `cost_per_month`'s fixed part). Lambda duration is the CPU measured,
+    a lower bound: the sender's I/O overlaps its CPU across its threads."""
+    # A unit priced per million, used u times per reminder, costs u x price per million reminders.
+    sender_gb_s = inputs.sender_ms_per_reminder / 1000 * inputs.sender_memory_mb / 1024
+    worker_gb_s = inputs.tick_ms_per_due / 1000 * inputs.worker_memory_gb
+    per_batch = inputs.occurrences_per_message * inputs.messages_per_sqs_request
+    return {
+        "dynamodb writes": (inputs.tick_wru_per_reminder + inputs.sender_wru_per_reminder)
+        * prices.dynamodb_per_million_wru,
+        "dynamodb reads": (inputs.tick_rru_per_reminder + inputs.sender_rru_per_reminder)
+        * prices.dynamodb_per_million_rru,
+        "lambda duration": 1_000_000 * (sender_gb_s + worker_gb_s) * prices.lambda_arm_per_gb_second,
+        "lambda requests": prices.lambda_per_million_requests / per_batch,  # one sender invocation a batch
+        "sqs": 3 / per_batch * prices.sqs_per_million_requests,  # send, receive and delete, 10 messages a time
+    }
+
+
+def fixed_per_month(inputs: Inputs, prices: Prices = Prices()) -> float:
+    """The tick itself, every minute of a 30-day month: Scheduler's invocations, the scheduler and one
+    worker per shard (its CPU per run measured with nothing due, as duration)."""
+    ticks = 60 * 24 * 30
+    scheduler = max(0.0, ticks - 14_000_000) * prices.scheduler_per_million_invocations / 1_000_000
+    requests = ticks * (1 + inputs.shards) * prices.lambda_per_million_requests / 1_000_000
+    gb_s = ticks * (
+        inputs.split_ms / 1000 * inputs.scheduler_memory_gb
+        + inputs.shards * inputs.worker_fixed_ms / 1000 * inputs.worker_memory_gb
+    )
+    return scheduler + requests + gb_s * prices.lambda_arm_per_gb_second
+
+
 def report(inputs: Inputs, usage: Usage = Usage()) -> int:
     at_defaults = capacity(inputs)
     raised = capacity(inputs, table_wru_limit=float("inf"))
@@ -206,8 +261,25 @@ def report(inputs: Inputs, usage: Usage = Usage()) -> int:
             f"    {users:>10,} users: {row['peak_minute']:>7,} due in the peak minute, {within}, "
             f"{row['sender_concurrency']} senders, {row['table_wru_per_second']:,} WRU/s ({quota})"
         )
-    goal = "met" if raised >= 600_000 else "MISSED"
-    print(f"  goal: at least 600,000 (FCM's default quota for one project): {goal}")
+    costs = cost_per_million(inputs)
+    total = sum(costs.values())
+    print(
+        f"  write units per delivered reminder (counted): tick {inputs.tick_wru_per_reminder:.3f}, "
+        f"sender {inputs.sender_wru_per_reminder:.2f}, total "
+        f"{inputs.tick_wru_per_reminder + inputs.sender_wru_per_reminder:.2f} (goal <= 3: "
+        f"{'met' if inputs.tick_wru_per_reminder + inputs.sender_wru_per_reminder <= 3 else 'MISSED'})"
+    )
+    lines = ", ".join(f"{name} ${value:.2f}" for name, value in costs.items())
+    verdict = "met" if total <= 3 else "MISSED"
+    print(f"  cost per million delivered reminders: ${total:.2f} ({lines}) (goal <= $3: {verdict})")
+    fixed = fixed_per_month(inputs)
+    print(f"  cost per month (the tick every minute: ${fixed:.2f}, plus the reminders sent; prices: {PRICES}):")
+    for users in (10_000, 100_000, 1_000_000, 10_000_000):
+        reminders = users * usage.reminders_per_user_per_day * 30
+        print(f"    {users:>10,} users: {reminders:>12,.0f} reminders, ${fixed + reminders / 1e6 * total:,.2f}")
+    goal = "met" if raised >= 600_000 and at_defaults >= 600_000 else "MISSED"
+    print(f"  goal: at least 600,000 (FCM's default quota for one project) at both: {goal}")
+    print(f"capacity at default quotas: {at_defaults} reminders due in one minute delivered within 60 s")
     print(f"capacity: {raised} reminders due in one minute delivered within 60 s")
     return raised
 

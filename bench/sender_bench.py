@@ -19,6 +19,7 @@ from selfkind.models.reminders import ReminderKind, StoredDevice, StoredReminder
 
 REMINDERS = 500  # one full batch: 10 messages of 50
 WARM = 50
+METERED = 100  # a separate pass, its write units counted
 VCPU_MEMORY_MB = 1769  # Lambda gives one vCPU at this memory (docs/capacity.md)
 
 
@@ -27,6 +28,17 @@ class SenderFigures:
     ms_per_reminder: float  # CPU
     wall_s: float
     statuses: dict[str, int]
+    write_units: dict[str, int]  # by operation, for METERED reminders delivered
+    index_write_units: dict[str, int]
+    read_units: dict[str, float]
+
+    @property
+    def rru_per_reminder(self) -> float:
+        return sum(self.read_units.values()) / METERED
+
+    @property
+    def wru_per_reminder(self) -> float:
+        return sum(self.write_units.values()) / METERED
 
     @property
     def per_second_at_one_vcpu(self) -> float:
@@ -72,23 +84,33 @@ def measure() -> SenderFigures:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     users = [f"user{n:05d}" for n in range(REMINDERS)]
     warm_users = [f"warm{n:05d}" for n in range(WARM)]
+    metered_users = [f"metered{n:05d}" for n in range(METERED)]
     aws = EmbeddedAws.start()
     fcm = FcmStandIn.start()
     try:
-        _seed(aws, users + warm_users, now)
+        _seed(aws, users + warm_users + metered_users, now)
         config = {
             "table": aws.resource_names["Table"],
             "service_account": fcm.service_account,
             "send_url_template": fcm.send_url_template,
             "bodies": _bodies(users, now),
             "warm_bodies": _bodies(warm_users, now),
+            "metered_bodies": _bodies(metered_users, now),
         }
         figures = run_child("bench.sender_child", [], config, aws_environment(aws.endpoint_url))
     finally:
         fcm.stop()
         aws.stop()
     assert figures["statuses"] == {"sent": REMINDERS}, figures
-    return SenderFigures(figures["cpu_s"] * 1000 / REMINDERS, figures["wall_s"], figures["statuses"])
+    assert figures["metered_statuses"] == {"sent": METERED}, figures
+    return SenderFigures(
+        figures["cpu_s"] * 1000 / REMINDERS,
+        figures["wall_s"],
+        figures["statuses"],
+        figures["write_units"],
+        figures["index_write_units"],
+        figures["read_units"],
+    )
 
 
 def report(figures: SenderFigures) -> None:
@@ -97,4 +119,11 @@ def report(figures: SenderFigures) -> None:
     print(
         f"  one instance at {VCPU_MEMORY_MB} MB (one vCPU) delivers about {figures.per_second_at_one_vcpu:.0f} "
         f"reminders a second; measured here the batch took {figures.wall_s:.1f} s of wall time, most of it moto's"
+    )
+    by_operation = ", ".join(f"{name} {units / METERED:.1f}" for name, units in sorted(figures.write_units.items()))
+    indexes = sum(figures.index_write_units.values()) / METERED
+    print(
+        f"  write units per delivered reminder, counted from the requests ({METERED} reminders): "
+        f"{figures.wru_per_reminder:.1f} ({by_operation}; indexes {indexes:.1f}); "
+        f"read units {figures.rru_per_reminder:.2f}"
     )

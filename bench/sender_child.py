@@ -52,7 +52,29 @@ def main() -> None:
     report = deliver_batch(stores, gateway, batch, now, lease)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     statuses = Counter(o.status.value for outcomes in report.outcomes.values() for o in outcomes)
-    print(json.dumps({"cpu_s": cpu, "wall_s": wall, "statuses": statuses, "pushes": report.pushes}))
+    # Then a separate pass over other users with the write-unit meter on (it reads every written item
+    # before and after, so it is never part of the timed pass).
+    from bench.write_units import WriteUnitMeter
+    from selfkind.data.clients import dynamodb_client
+
+    meter = WriteUnitMeter(dynamodb_client(), table)
+    metered = [(f"u{n}", body) for n, body in enumerate(config["metered_bodies"])]
+    metered_report = deliver_batch(stores, gateway, metered, now, lease)
+    metered_statuses = Counter(o.status.value for outcomes in metered_report.outcomes.values() for o in outcomes)
+    print(
+        json.dumps(
+            {
+                "cpu_s": cpu,
+                "wall_s": wall,
+                "statuses": statuses,
+                "pushes": report.pushes,
+                "metered_statuses": metered_statuses,
+                "write_units": dict(meter.units),
+                "index_write_units": dict(meter.index_units),
+                "read_units": dict(meter.read_units),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ SQS_LATENCY = 0.015
 class TickFigures:
     worker_ms_per_due: float  # CPU, marginal: (a worker over DUE due - the same worker over none) / DUE
     worker_fixed_ms: float  # CPU of a worker that finds nothing due (reads every shard value, leases)
+    write_units: dict[str, int]  # by operation: a whole tick of the same DUE reminders, the next day
+    read_units: dict[str, float]
     split_ms: float  # the scheduler's CPU to split and dispatch one tick of SHARDS workers
     fake_wall_s: float
     fake_cpu_s: float
@@ -49,7 +51,8 @@ def _seed(aws: EmbeddedAws) -> str:
             timezone="America/New_York",
             enabled=True,
             created_at=TICK - timedelta(days=1),
-            next_fire_at=TICK - timedelta(minutes=n % 10) if due else TICK + timedelta(hours=1 + n % 20),
+            # in the wheel: the due ones in the tick's minute's slot, the rest in the hours after it
+            next_fire_at=TICK if due else TICK + timedelta(hours=1 + n % 20),
         )
         items.append(reminder_item(f"user{n:05d}", reminder, shards=1))
     batch_put(aws.client("dynamodb"), table, items)
@@ -68,15 +71,18 @@ def measure() -> TickFigures:
             "shards": SHARDS,
             "concurrency": WORKER_CONCURRENCY,
         }
-        quiet = {**base, "tick": (TICK - timedelta(days=1)).isoformat(), "owner": "a"}
+        quiet = {**base, "tick": (TICK - timedelta(minutes=30)).isoformat(), "owner": "a"}
         empty = run_child("bench.tick_child", ["worker"], quiet, environment)
         full = run_child("bench.tick_child", ["worker"], {**base, "tick": TICK.isoformat(), "owner": "b"}, environment)
+        next_day = {**base, "tick": (TICK + timedelta(days=1)).isoformat(), "owner": "c", "metered": True}
+        metered = run_child("bench.tick_child", ["worker"], next_day, environment)
         split = run_child("bench.tick_child", ["split"], {**base, "tick": TICK.isoformat()}, environment)
         lambda_api.wait_idle()
     finally:
         lambda_api.stop()
         aws.stop()
     assert (empty["due"], full["due"], full["enqueued"], full["failed"]) == (0, DUE, DUE, 0), full
+    assert (metered["due"], metered["enqueued"]) == (DUE, DUE), metered
     cpu, wall = time.process_time(), time.perf_counter()
     due = run_worker_over_fakes(FAKE_DUE, DYNAMODB_LATENCY, SQS_LATENCY, SHARDS, WORKER_CONCURRENCY)
     fake_cpu, fake_wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -84,6 +90,8 @@ def measure() -> TickFigures:
     return TickFigures(
         worker_ms_per_due=(full["cpu_ms"] - empty["cpu_ms"]) / DUE,
         worker_fixed_ms=empty["cpu_ms"],
+        write_units=metered["write_units"],
+        read_units=metered["read_units"],
         split_ms=split["cpu_ms"],
         fake_wall_s=fake_wall,
         fake_cpu_s=fake_cpu,
@@ -97,6 +105,13 @@ def report(figures: TickFigures) -> None:
         f"  worker: {figures.worker_ms_per_due:.3f} ms per due reminder, plus {figures.worker_fixed_ms:.0f} ms per run"
     )
     print(f"  scheduler: {figures.split_ms:.0f} ms to split and dispatch {SHARDS} workers")
+    units = sum(figures.write_units.values())
+    by_operation = ", ".join(f"{name} {count}" for name, count in sorted(figures.write_units.items()))
+    print(
+        f"  write units, counted from the requests: {units} for a tick of {DUE:,} due ({by_operation}): "
+        f"{units / DUE:.4f} per reminder (the lease item's; nothing per reminder); "
+        f"read units {sum(figures.read_units.values()) / DUE:.4f} per reminder"
+    )
     verdict = "met" if per_due_at_scale <= 1.0 else "MISSED"
     print(f"  at 600,000 due: {per_due_at_scale:.3f} ms per due reminder (goal <= 1 ms: {verdict})")
     ratio = figures.fake_wall_s / figures.fake_cpu_s

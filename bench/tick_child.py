@@ -38,9 +38,17 @@ def _worker(config: dict[str, Any]) -> dict[str, Any]:
         concurrency=config["concurrency"],
     )
     work = ShardWork(scheduled_time=datetime.fromisoformat(config["tick"]), shard=0, shards=1)
+    meter = None
+    if config.get("metered"):  # never timed: the meter reads each written item before and after
+        from bench.write_units import WriteUnitMeter
+        from selfkind.data.clients import dynamodb_client
+
+        meter = WriteUnitMeter(dynamodb_client(), config["table"])
     cpu, wall = time.process_time(), time.perf_counter()
     report = worker.run(work, owner=config["owner"])
     return {
+        "write_units": dict(meter.units) if meter else {},
+        "read_units": dict(meter.read_units) if meter else {},
         "cpu_ms": (time.process_time() - cpu) * 1000,
         "wall_ms": (time.perf_counter() - wall) * 1000,
         "due": report.due,

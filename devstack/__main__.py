@@ -90,7 +90,9 @@ def build_stack(port: int) -> tuple[Gateway, EmbeddedAws, FcmStandIn, LocalLambd
         queue_arn=references["ReminderQueue.Arn"],
         visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
         between=MinutesBetweenTicks(
-            references["Table"], int(pools["ReminderWorkerFunction"].environment["REMINDER_SHARDS"])
+            aws.client("dynamodb"),
+            references["Table"],
+            int(pools["ReminderWorkerFunction"].environment["REMINDER_SHARDS"]),
         ),
     )
     gateway.local_routes |= {

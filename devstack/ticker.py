@@ -67,11 +67,12 @@ def tick_time(text: str) -> datetime:
 class MinutesBetweenTicks:
     """Marks the minutes from `since` pending in every shard's lease item (the table's, the worker's count)."""
 
+    client: Any  # a DynamoDB client of the local stack's embedded AWS
     table_name: str
     shards: int
 
     def mark(self, since: datetime, now: datetime) -> None:
-        leases = ShardLeaseRepository(self.table_name)
+        leases = ShardLeaseRepository(self.table_name, self.client)
         for work in split_tick(now, self.shards):
             leases.request(lease_key(work), since)
 

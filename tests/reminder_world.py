@@ -169,7 +169,7 @@ class ReminderWorld:
             queue_url=self.aws["ReminderQueue"],
             queue_arn=self.aws["ReminderQueue.Arn"],
             visibility_timeout=timedelta(seconds=queue_visibility_timeout("ReminderQueue")),
-            between=MinutesBetweenTicks(self.table, SHARDS),
+            between=MinutesBetweenTicks(boto3.client("dynamodb"), self.table, SHARDS),
         )
 
     def tick(self, at: datetime) -> dict[str, int]:
