@@ -8,7 +8,6 @@ config decides retries and where a failure is recorded.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
@@ -17,16 +16,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import ShardWork
+from selfkind.once import built_once
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
 
-_PARALLEL_INVOKES = 16
+_PARALLEL_INVOKES = 32
 
 
-@cache
+@built_once
 def lambda_client() -> LambdaClient:
-    return boto3.client("lambda", config=Config(retries={"mode": "standard", "max_attempts": 4}))
+    # A connection per thread: urllib3's default pool of 10 would make the other threads wait, or drop
+    # and reopen connections, at every tick.
+    config = Config(retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=_PARALLEL_INVOKES)
+    return boto3.client("lambda", config=config)
 
 
 class WorkerInvoker:
@@ -38,9 +41,9 @@ class WorkerInvoker:
     def client(self) -> LambdaClient:
         return self._client or lambda_client()
 
-    def _invoke(self, work: ShardWork) -> bool:
+    def _invoke(self, client: LambdaClient, work: ShardWork) -> bool:
         try:
-            self.client.invoke(
+            client.invoke(
                 FunctionName=self._function_name, InvocationType="Event", Payload=work.model_dump_json().encode()
             )
         except (ClientError, BotoCoreError):
@@ -48,8 +51,11 @@ class WorkerInvoker:
         return True
 
     def dispatch(self, work: list[ShardWork]) -> None:
+        # The client is built here, once: built first inside the pool, every thread would build its own
+        # (functools.cache does not hold the others back), a service model loaded 16 times at a cold start.
+        client = self.client
         with ThreadPoolExecutor(_PARALLEL_INVOKES, thread_name_prefix="invoke") as pool:
-            started = list(pool.map(self._invoke, work))
+            started = list(pool.map(lambda shard: self._invoke(client, shard), work))
         if not all(started):
             # The shards that did start run; the rest are read by the next tick, due as they are.
             raise DependencyError("lambda", f"invoke ({started.count(False)} of {len(work)} not started)")

@@ -7,18 +7,19 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from selfkind.once import built_once
+
 if TYPE_CHECKING:
     from types_boto3_secretsmanager import SecretsManagerClient
 
 
-@cache
+@built_once
 def secretsmanager_client() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=Config(retries={"mode": "standard", "max_attempts": 3}))
 

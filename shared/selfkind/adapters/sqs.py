@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
@@ -11,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from selfkind.aws_errors import is_transient
 from selfkind.models.exceptions import DependencyError
+from selfkind.once import built_once
 
 if TYPE_CHECKING:
     from types_boto3_sqs import SQSClient
@@ -19,7 +19,7 @@ _SQS_BATCH = 10  # entries per SendMessageBatch
 _ATTEMPTS = 3
 
 
-@cache
+@built_once
 def sqs_client() -> SQSClient:
     # The tick's workers send from up to 16 threads: keep a connection for each.
     return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=32))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+
+from selfkind.once import built_once
 
 if TYPE_CHECKING:
     from types_boto3_dynamodb import DynamoDBClient
@@ -19,6 +20,6 @@ _DYNAMODB_CONFIG = Config(
 )
 
 
-@cache
+@built_once
 def dynamodb_client() -> DynamoDBClient:
     return boto3.client("dynamodb", config=_DYNAMODB_CONFIG)
