@@ -15,7 +15,7 @@ from datetime import date, datetime
 from selfkind.domain import rollups
 from selfkind.domain.ports.sync import PushCommit, RecordKey
 from selfkind.domain.rollups import Rollups
-from selfkind.domain.sync import INITIAL_SEQ
+from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.models.exceptions import HeadMovedError, SyncConflictError
 from selfkind.models.sync import StoredRecord, SyncedColumns, SyncHead, columns_of
 

@@ -41,7 +41,7 @@ from botocore.exceptions import ClientError
 
 from selfkind.data.base import Repository
 from selfkind.data.keys import SYNC_HEAD_SK, user_from_pk, user_pk
-from selfkind.domain.sync import INITIAL_SEQ
+from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import AccountErasedError, ErasureInProgressError, ServiceBusyError
 

@@ -26,7 +26,7 @@ from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import SEQ_INDEX, SYNC_HEAD_SK, SYNC_RECORD_PREFIX, record_sk, user_pk
 from selfkind.data.rollup_repository import week_update_action, zone_from_head_item
 from selfkind.domain.ports.sync import PushCommit, RecordKey, RecordWrite
-from selfkind.domain.sync import INITIAL_SEQ
+from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.models.exceptions import (
     DependencyError,
     HeadMovedError,

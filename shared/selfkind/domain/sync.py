@@ -22,6 +22,7 @@ from selfkind.domain.rollups import (
     weeks_touched,
     without_empty,
 )
+from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.domain.sync_push_parsing import canonical_record_json
 from selfkind.models.exceptions import (
     AccountErasedError,
@@ -41,9 +42,6 @@ from selfkind.models.sync import (
 )
 from selfkind.models.sync_pull import PullPage, PullRequest
 
-# The sequence starts above zero: WatermelonDB rejects a timestamp of 0, and a user with no data
-# must get a timestamp that the first change will still be after.
-INITIAL_SEQ = 1
 # DynamoDB allows 100 items in a transaction: the head takes one place, and the records and the rollup
 # weeks they change share the other 99.
 MAX_ITEMS_BESIDE_HEAD = 99

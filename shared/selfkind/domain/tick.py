@@ -34,7 +34,7 @@ from datetime import datetime
 
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
 from selfkind.domain.old_due_index import plan
-from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.ports.tick import Advance, DueIndex, DueReminder, Queue, ShardLeases
 from selfkind.domain.tick_report import ShardFailedError, ShardReport
 from selfkind.domain.wheel import MINUTE, SlotRange, minute_floor, read_in_slot, slot_of, slot_ranges

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from selfkind.domain.ports.lease import LEASE_MARGIN as LEASE_MARGIN
+from selfkind.domain.ports.lease import Lease as Lease
 from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus
@@ -21,20 +23,6 @@ class Claim(StrEnum):
     BUSY = "busy"  # another attempt holds a live lease, or changed it since it was read: look again later
     DAILY_CAP = "daily_cap"
     ERASED = "erased"  # the user's account was erased since the epoch was read: nothing was written
-
-
-# A lease ends this long after the invocation holding it would be stopped: a live holder never loses it.
-LEASE_MARGIN = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Lease:
-    owner: str  # one invocation's id
-    until: datetime  # the invocation's end plus LEASE_MARGIN
-
-    @classmethod
-    def for_invocation(cls, owner: str, now: datetime, remaining_seconds: float) -> Lease:
-        return cls(owner, now + timedelta(seconds=remaining_seconds) + LEASE_MARGIN)
 
 
 @dataclass(frozen=True)
