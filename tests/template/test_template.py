@@ -115,10 +115,14 @@ def test_outputs_give_the_api_url_and_user_pool() -> None:
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(TEMPLATE["Outputs"])
 
 
-def test_reminders_are_found_through_a_sparse_sharded_index() -> None:
-    (index,) = RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "due"
-    assert [k["AttributeName"] for k in index["KeySchema"]] == ["due_shard", "due_at"]
+def test_reminders_are_found_through_a_sparse_sharded_wheel_and_the_old_index_it_drains() -> None:
+    indexes = {index["IndexName"]: index for index in RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"wheel", "due"}
+    assert [k["AttributeName"] for k in indexes["wheel"]["KeySchema"]] == ["wheel_shard", "wheel_slot"]
+    assert [k["AttributeName"] for k in indexes["due"]["KeySchema"]] == ["due_shard", "due_at"]
+    worker = FUNCTIONS["ReminderWorkerFunction"]["Properties"]
+    [query] = [s for s in worker["Policies"][0]["Statement"] if s["Action"] == ["dynamodb:Query"]]
+    assert query["Resource"] == [{"Fn::Sub": "${Table.Arn}/index/due"}, {"Fn::Sub": "${Table.Arn}/index/wheel"}]
 
 
 def test_the_schedule_passes_its_scheduled_time_retries_and_dead_letters() -> None:
