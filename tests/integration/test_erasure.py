@@ -16,7 +16,7 @@ from pytest_mock import MockerFixture
 from devstack.events import http_api_event
 from selfkind.data import erasure
 from selfkind.data.clients import dynamodb_client
-from selfkind.data.keys import SYNC_HEAD_SK
+from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
@@ -73,6 +73,13 @@ def _run_before_next_write(mocker: MockerFixture, action: Callable[[], object], 
         mocker.patch.object(client, name, side_effect=run_first)
 
 
+def _assert_delivery_item_holds_only_the_epoch(aws: dict[str, str]) -> None:
+    item = boto3.client("dynamodb").get_item(
+        TableName=aws["Table"], Key={"pk": {"S": "USER#alice"}, "sk": {"S": DELIVERY_SK}}, ConsistentRead=True
+    )["Item"]
+    assert set(item) == {"pk", "sk", "erasures"}
+
+
 def _erase(handler: Handler, user: str = "alice") -> None:
     assert _call(handler, "DELETE", "/v1/me", user=user)["statusCode"] == 204
 
@@ -85,7 +92,9 @@ def _export(handler: Handler, user: str = "alice") -> dict[str, Any]:
 
 
 def _assert_nothing_left(aws: dict[str, str], account: Handler, sync: Handler) -> None:
-    assert _items_left(aws, "alice") == [SYNC_HEAD_SK]  # the sequence and the epoch: no content
+    # the sequence and the epoch, and the epoch's mirror on the delivery item: no content, no day counts
+    assert _items_left(aws, "alice") == [DELIVERY_SK, SYNC_HEAD_SK]
+    _assert_delivery_item_holds_only_the_epoch(aws)
     document = _export(account)
     assert all(document[name] == [] for name in ("journal_entries", "devices", "reminders", "notifications"))
     fresh = Device(sync, "alice")
@@ -242,7 +251,8 @@ def test_a_send_racing_an_erasure_leaves_nothing_behind(account: Handler, aws: d
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": "USER#alice"}},
     )["Items"]
-    assert [item["sk"]["S"] for item in items] == ["SYNC#HEAD"]  # only the epoch survives
+    assert [item["sk"]["S"] for item in items] == [DELIVERY_SK, SYNC_HEAD_SK]  # only the epoch survives
+    _assert_delivery_item_holds_only_the_epoch(aws)
 
 
 # --- the epoch check the sender's writes carry -------------------------------------------------------

@@ -6,14 +6,16 @@ from datetime import datetime
 
 from selfkind.data import erasure
 from selfkind.data.base import Repository
-from selfkind.data.keys import SYNC_HEAD_SK, share_lookup_key, user_pk
+from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK, share_lookup_key, user_pk
+
+_KEPT = (SYNC_HEAD_SK, DELIVERY_SK)  # the epoch and its mirror: no content
 
 
 class AccountRepository(Repository):
     def erase(self, user_id: str, now: datetime) -> int:
         """Deletes every item of the user, winning every race with the user's in-flight writes; safe to
-        repeat. What stays is the sync head: the sequence and the erasure epoch, no content. Returns how
-        many items were deleted."""
+        repeat. What stays is the sync head (the sequence and the erasure epoch) and the delivery item (the
+        epoch's mirror): no content. Returns how many items were deleted."""
         epoch = erasure.begin(self.client, self._table_name, user_id, now)
         deleted = self._delete_all_but_head(user_id)
         erasure.finish(self.client, self._table_name, user_id, epoch)
@@ -29,7 +31,7 @@ class AccountRepository(Repository):
             ConsistentRead=True,
         )
         for page in pages:
-            keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page if item["sk"]["S"] != SYNC_HEAD_SK]
+            keys = [{"pk": item["pk"], "sk": item["sk"]} for item in page if item["sk"]["S"] not in _KEPT]
             # A share's lookup lives in a partition of its own: it goes with the share.
             lookups = [share_lookup_key(item["token_sha256"]["S"]) for item in page if "token_sha256" in item]
             self._batch_delete(lookups + keys)

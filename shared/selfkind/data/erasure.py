@@ -7,8 +7,12 @@ reads anyway, as three attributes:
   erasing_until  while an erasure runs, when its lease ends (epoch seconds); removed when it is done
 
 An erasure (1) bumps the epoch and takes a lease (`begin`), (2) deletes every other item of the user,
-page by page, and (3) ends the lease (`finish`). Every write of the user is a transaction that carries
-`condition_check(...)`: "the epoch is still the one I read, and no erasure is running". So:
+page by page, and (3) ends the lease (`finish`). The user's delivery item (sk DELIVERY) mirrors the
+epoch (erasures, erasing_until): `begin` writes both in one transaction, replacing the delivery item
+with the epoch alone (its day counts go), and step (2) keeps it as it keeps the head, so the reminder
+sender's claim, one conditional write on that small item, fails for an epoch read before the erasure.
+Every other write of the user is a transaction that carries `condition_check(...)`: "the epoch is still
+the one I read, and no erasure is running". So:
   - a write committed before (1) exists when (2) lists the partition, and (2) deletes it;
   - a write committed after (1) fails its condition: it was read under the old epoch, or the lease runs;
   - nothing new can be written during (2), so (2) never deletes a write made after the erasure.
@@ -40,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from selfkind.data.base import Repository
-from selfkind.data.keys import SYNC_HEAD_SK, user_from_pk, user_pk
+from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK, user_from_pk, user_pk
 from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import AccountErasedError, ErasureInProgressError, ServiceBusyError
@@ -178,19 +182,32 @@ def begin(client: DynamoDBClient, table_name: str, user_id: str, now: datetime) 
         else:
             condition = "head_seq = :old"
             values[":old"] = {"N": str(old_seq)}
-        try:
-            client.update_item(
-                TableName=table_name,
-                Key=_key(user_id),
-                UpdateExpression=(
+        head = {
+            "Update": {
+                "TableName": table_name,
+                "Key": _key(user_id),
+                "UpdateExpression": (
                     "SET head_seq = :seq, erased_seq = :seq, erasures = :erasures, erasing_until = :until,"
                     " day_seqs = :days REMOVE tz_set, tz_device"  # the user's zone goes with the account
                 ),
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        mirror = {
+            "Put": {
+                "TableName": table_name,
+                "Item": {
+                    **delivery_key(user_id),
+                    "erasures": {"N": str(epoch.erasures)},
+                    "erasing_until": {"N": str(epoch.erasing_until)},
+                },
+            }
+        }
+        try:
+            client.transact_write_items(TransactItems=[head, mirror])  # type: ignore[list-item]
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if cancellation_reasons(error)[:1] != ["ConditionalCheckFailed"]:
                 raise
             continue  # a push moved the head meanwhile: read it again
         return epoch
@@ -198,18 +215,35 @@ def begin(client: DynamoDBClient, table_name: str, user_id: str, now: datetime) 
 
 
 def finish(client: DynamoDBClient, table_name: str, user_id: str, epoch: ErasureEpoch) -> None:
-    """Step 3: ends the lease (unless a later erasure took over, which ends its own)."""
-    try:
-        client.update_item(
-            TableName=table_name,
-            Key=_key(user_id),
-            UpdateExpression="REMOVE erasing_until",
-            ConditionExpression="erasures = :erasures",
-            ExpressionAttributeValues={":erasures": {"N": str(epoch.erasures)}},
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    """Step 3: ends the lease (unless a later erasure took over, which ends its own), on the head and on
+    its mirror in the delivery item."""
+    for key in (_key(user_id), delivery_key(user_id)):
+        try:
+            client.update_item(
+                TableName=table_name,
+                Key=key,
+                UpdateExpression="REMOVE erasing_until",
+                ConditionExpression="erasures = :erasures",
+                ExpressionAttributeValues={":erasures": {"N": str(epoch.erasures)}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+
+def delivery_key(user_id: str) -> dict[str, Any]:
+    return {"pk": {"S": user_pk(user_id)}, "sk": {"S": DELIVERY_SK}}
+
+
+def delivery_unchanged(epoch: ErasureEpoch, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The condition "this epoch is still current and no erasure runs", on the delivery item's mirror. A
+    user's delivery item without the mirror was written before any erasure since the epoch was read:
+    every erasure writes it (`begin`)."""
+    return (
+        "(attribute_not_exists(erasures) OR erasures = :erasures) "
+        "AND (attribute_not_exists(erasing_until) OR erasing_until < :now)",
+        {":erasures": {"N": str(epoch.erasures)}, ":now": {"N": str(now.timestamp())}},
+    )
 
 
 class EpochReader(Repository):

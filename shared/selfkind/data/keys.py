@@ -39,7 +39,9 @@ REMINDER_PREFIX = "REMINDER#"
 SETTINGS_SK = "PROFILE#SETTINGS"
 ENGAGEMENT_SK = "PROFILE#ENGAGEMENT"
 NOTIFICATION_PREFIX = "NOTIF#"
-DAY_COUNT_PREFIX = "DAYCOUNT#"
+# One per user, kept across erasures as the sync head is: the day's sends and a copy of the erasure epoch,
+# so the sender's claim is one small conditional write (selfkind.data.notification_repository).
+DELIVERY_SK = "DELIVERY"
 DUE_INDEX = "due"  # before the wheel: drained by the tick (selfkind.data.reminder_repository)
 WHEEL_INDEX = "wheel"
 SHARD_LEASE_PREFIX = "TICK#"  # one item per shard of the tick: which worker holds it, up to when
@@ -55,10 +57,6 @@ def reminder_sk(reminder_id: str) -> str:
 
 def notification_sk(notification_id: str) -> str:
     return f"{NOTIFICATION_PREFIX}{notification_id}"
-
-
-def day_count_sk(local_day: str) -> str:
-    return f"{DAY_COUNT_PREFIX}{local_day}"
 
 
 def user_from_pk(pk: str) -> str:

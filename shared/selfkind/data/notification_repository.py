@@ -1,37 +1,50 @@
 """The notifications aggregate: one record per occurrence, claimed under a lease before anything is sent.
 
 Item (pk = USER#<sub>, sk = NOTIF#<id>): doc (the record as JSON), status, delivered (device ids),
-lease_owner and lease_until (while an attempt holds it), sent_at, opened_at, expires_at.
+lease_owner and lease_until (while an attempt holds it), sent_at, opened_at, expires_at, erasures (the
+erasure epoch it was claimed under).
 
-- The first claim writes the record (status sending) together with the user's count for that local
-  day, in one transaction: an occurrence is counted once, and never past the cap.
+A first claim is two single-item conditional writes, 1 write unit each (a transaction would cost 2 per
+item, and the epoch's check 2 more):
+  1. the record, only if there is none (another attempt's copy of the occurrence finds it: BUSY);
+  2. the user's delivery item (selfkind.data.erasure): the day's count, only under the cap, and only
+     while the epoch mirrored there is the one read (else ERASED). If it refuses, the record of step 1
+     is deleted again: nothing of the claim stays.
+  Step 1 before step 2: an occurrence copied onto the queue twice is counted once. A record step 1 leaves
+  behind (the attempt died between the steps) is taken over after its lease, like any other; one an
+  erasure caught between them is never shown (its `erasures` is older than the epoch's: `list`, `get`)
+  and expires with its TTL.
 - A claim is a lease, not a final state: once it has expired without the record saying sent (the
   attempt crashed or timed out), the next attempt takes it over and sends to the devices not reached.
-- An attempt records its end only while the lease is still its own.
-- Claims and completions carry the user's erasure epoch check (selfkind.data.erasure): a send racing
-  `DELETE /v1/me` writes nothing once the erasure began.
-Many claims and completions go in one transaction (a part per occurrence); DynamoDB refuses a
-transaction naming an item twice, so the same user's occurrences go in successive rounds.
+  Taking over is rare and stays a transaction with the epoch's check.
+- An attempt records its end only while the lease is still its own: one write on the record (it cannot
+  recreate a record an erasure deleted: the lease condition fails on a missing item), and one on the
+  user's engagement, only if it exists (the first one is created in a transaction with the epoch's check).
+The writes of a batch go out on a small pool of threads: single-item writes cannot be batched with
+conditions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, iso_utc
-from selfkind.data.keys import NOTIFICATION_PREFIX, day_count_sk, notification_sk, user_from_pk
+from selfkind.data.base import Repository, error_code, iso_utc
+from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
 from selfkind.data.profile_repository import engagement_sent_action
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
 
 NOTIFICATION_RETENTION_DAYS = 90
-DAY_COUNT_RETENTION_DAYS = 3
+_DAYS_KEPT = 2  # day counts kept on the delivery item: the local day, and the one before
+_DAYS_PRUNED = 7  # older day counts removed by each claim (a claim after a longer silence leaves a few)
+_WRITERS = 16  # single-item writes in flight for one batch
 _STATE_ATTRIBUTES = {"delivered", "sent_at", "opened_at"}  # their own attributes; doc's status is overridden
 
 
@@ -76,54 +89,107 @@ class NotificationRepository(Repository):
         return {(user_from_pk(item["pk"]["S"]), _record(item).notification_id): _state(item) for item in items}
 
     def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
+        first = [request for request in requests if request.previous is None]
+        taken_over = [request for request in requests if request.previous is not None]
+        results = dict(
+            zip(
+                (r.record.notification_id for r in first),
+                self._each(first, lambda r: self._claim_first(r, lease, now)),
+                strict=True,
+            )
+        )
+        results |= self._take_over(taken_over, lease, now)
+        return results
+
+    def _each[T, R](self, entries: Sequence[T], write: Callable[[T], R]) -> list[R]:
+        if len(entries) <= 1:
+            return [write(entry) for entry in entries]
+        with ThreadPoolExecutor(min(_WRITERS, len(entries)), thread_name_prefix="notify") as pool:
+            return list(pool.map(write, entries))
+
+    def _claim_first(self, request: ClaimRequest, lease: Lease, now: datetime) -> Claim:
+        key = self._key(request.user_id, notification_sk(request.record.notification_id))
+        expires_at = int((now + timedelta(days=NOTIFICATION_RETENTION_DAYS)).timestamp())
+        item = {
+            **key,
+            "doc": {"S": request.record.model_dump_json(exclude=_STATE_ATTRIBUTES)},
+            "status": {"S": NotificationStatus.SENDING.value},
+            "delivered": {"L": []},
+            "lease_owner": {"S": lease.owner},
+            "lease_until": {"S": iso_utc(lease.until)},
+            "expires_at": {"N": str(expires_at)},
+            "erasures": {"N": str(request.epoch.erasures)},
+        }
+        try:
+            self.client.put_item(TableName=self._table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return Claim.BUSY  # another attempt's copy claimed it since it was read
+        refused = self._count(request, now)
+        if refused is None:
+            return Claim.CLAIMED
+        self.client.delete_item(
+            TableName=self._table_name,
+            Key=key,
+            ConditionExpression="lease_owner = :owner",
+            ExpressionAttributeValues={":owner": {"S": lease.owner}},
+        )
+        return refused
+
+    def _count(self, request: ClaimRequest, now: datetime) -> Claim | None:
+        """One more send on the user's local day, under the cap and the epoch read (None: counted)."""
+        epoch_condition, values = erasure.delivery_unchanged(request.epoch, now)
+        day = date.fromisoformat(request.local_day)
+        stale = [f"d_{(day - timedelta(days=age)).isoformat()}" for age in range(_DAYS_KEPT, _DAYS_KEPT + _DAYS_PRUNED)]
+        names = {"#day": f"d_{request.local_day}"} | {f"#old{n}": name for n, name in enumerate(stale)}
+        try:
+            self.client.update_item(
+                TableName=self._table_name,
+                Key=erasure.delivery_key(request.user_id),
+                UpdateExpression="SET #day = if_not_exists(#day, :zero) + :one REMOVE "
+                + ", ".join(f"#old{n}" for n in range(len(stale))),
+                ConditionExpression=f"{epoch_condition} AND (attribute_not_exists(#day) OR #day < :max)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    **values,
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":max": {"N": str(request.max_per_day)},
+                },
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            current = erasure.read_epoch(self.client, self._table_name, request.user_id)
+            erased = current.erasures != request.epoch.erasures or current.erasing(now)
+            return Claim.ERASED if erased else Claim.DAILY_CAP
+        return None
+
+    def _take_over(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
         results: dict[str, Claim] = {}
         for batch in _rounds(requests, lambda request: request.user_id):
-            parts = [self._claim_actions(request, lease, now) for request in batch]
+            parts = [self._take_over_actions(request, lease, now) for request in batch]
 
-            def refused(part: int, action: int, batch: list[ClaimRequest] = batch, parts: list[Any] = parts) -> None:
-                # The record changed since it was read (another attempt), the day is full, or the user was
-                # erased (the epoch check, always the last action).
-                reason = (
-                    Claim.ERASED if action == len(parts[part]) - 1 else Claim.BUSY if action == 0 else Claim.DAILY_CAP
-                )
-                results[batch[part].record.notification_id] = reason
+            def refused(part: int, action: int, batch: list[ClaimRequest] = batch) -> None:
+                # The record changed since it was read (another attempt), or the user was erased.
+                results[batch[part].record.notification_id] = Claim.ERASED if action == 1 else Claim.BUSY
 
             self._transact_each(parts, refused)
             for request in batch:
-                results.setdefault(
-                    request.record.notification_id, Claim.CLAIMED if request.previous is None else Claim.RESUMED
-                )
+                results.setdefault(request.record.notification_id, Claim.RESUMED)
         return results
 
-    def _claim_actions(self, request: ClaimRequest, lease: Lease, now: datetime) -> list[dict[str, Any]]:
-        key = self._key(request.user_id, notification_sk(request.record.notification_id))
+    def _take_over_actions(self, request: ClaimRequest, lease: Lease, now: datetime) -> list[dict[str, Any]]:
+        """Only if nothing changed since it was read (the same status and the same lease)."""
+        previous = request.previous
+        assert previous is not None
         values: dict[str, Any] = {
             ":sending": {"S": NotificationStatus.SENDING.value},
             ":owner": {"S": lease.owner},
             ":until": {"S": iso_utc(lease.until)},
+            ":seen_status": {"S": previous.record.status},
         }
-        previous = request.previous
-        if previous is None:
-            expires_at = int((now + timedelta(days=NOTIFICATION_RETENTION_DAYS)).timestamp())
-            values |= {
-                ":doc": {"S": request.record.model_dump_json(exclude=_STATE_ATTRIBUTES)},
-                ":none": {"L": []},
-                ":expires": {"N": str(expires_at)},
-            }
-            claim = {
-                "Update": {
-                    "TableName": self._table_name,
-                    "Key": key,
-                    "UpdateExpression": "SET doc = :doc, #status = :sending, delivered = :none, "
-                    "lease_owner = :owner, lease_until = :until, expires_at = :expires",
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": values,
-                }
-            }
-            return [claim, self._count_action(request, now), self._epoch_check(request.user_id, request.epoch, now)]
-        # Taking over: only if nothing changed since it was read (the same status and the same lease).
-        values[":seen_status"] = {"S": previous.record.status}
         condition = "#status = :seen_status AND "
         if previous.lease_owner is None:
             condition += "attribute_not_exists(lease_owner)"
@@ -134,7 +200,7 @@ class NotificationRepository(Repository):
             {
                 "Update": {
                     "TableName": self._table_name,
-                    "Key": key,
+                    "Key": self._key(request.user_id, notification_sk(request.record.notification_id)),
                     "UpdateExpression": "SET #status = :sending, lease_owner = :owner, lease_until = :until",
                     "ConditionExpression": condition,
                     "ExpressionAttributeNames": {"#status": "status"},
@@ -147,55 +213,54 @@ class NotificationRepository(Repository):
     def _epoch_check(self, user_id: str, epoch: ErasureEpoch, now: datetime) -> dict[str, Any]:
         return erasure.condition_check(self._table_name, user_id, epoch, now)
 
-    def _count_action(self, request: ClaimRequest, now: datetime) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self._table_name,
-                "Key": self._key(request.user_id, day_count_sk(request.local_day)),
-                "UpdateExpression": "ADD sent :one SET expires_at = :expires",
-                "ConditionExpression": "attribute_not_exists(sent) OR sent < :max",
-                "ExpressionAttributeValues": {
-                    ":one": {"N": "1"},
-                    ":max": {"N": str(request.max_per_day)},
-                    ":expires": {"N": str(int((now + timedelta(days=DAY_COUNT_RETENTION_DAYS)).timestamp()))},
-                },
-            }
-        }
-
     def complete_many(self, completions: Sequence[Completion], lease: Lease, now: datetime) -> set[str]:
-        lost: set[str] = set()
-        for batch in _rounds(completions, lambda completion: completion.user_id):
-            parts = [self._complete_actions(completion, lease, now) for completion in batch]
+        recorded = self._each(completions, lambda completion: self._complete(completion, lease, now))
+        return {c.notification_id for c, done in zip(completions, recorded, strict=True) if not done}
 
-            def refused(part: int, _action: int, batch: list[Completion] = batch) -> None:
-                lost.add(batch[part].notification_id)
-
-            self._transact_each(parts, refused)
-        return lost
-
-    def _complete_actions(self, completion: Completion, lease: Lease, now: datetime) -> list[dict[str, Any]]:
-        actions: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table_name,
-                    "Key": self._key(completion.user_id, notification_sk(completion.notification_id)),
-                    "UpdateExpression": "SET #status = :status, delivered = :delivered, sent_at = :now "
-                    "REMOVE lease_owner, lease_until",
-                    "ConditionExpression": "lease_owner = :owner",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":status": {"S": completion.status.value},
-                        ":delivered": {"L": [{"S": device_id} for device_id in completion.delivered]},
-                        ":now": {"S": now.isoformat()},
-                        ":owner": {"S": lease.owner},
-                    },
-                }
-            }
-        ]
+    def _complete(self, completion: Completion, lease: Lease, now: datetime) -> bool:
+        """False when the record could not be written: the lease was lost, or an erasure deleted it."""
+        try:
+            self.client.update_item(
+                TableName=self._table_name,
+                Key=self._key(completion.user_id, notification_sk(completion.notification_id)),
+                UpdateExpression="SET #status = :status, delivered = :delivered, sent_at = :now "
+                "REMOVE lease_owner, lease_until",
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":status": {"S": completion.status.value},
+                    ":delivered": {"L": [{"S": device_id} for device_id in completion.delivered]},
+                    ":now": {"S": now.isoformat()},
+                    ":owner": {"S": lease.owner},
+                },
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            return False
         if completion.engagement is not None:
-            actions.append(engagement_sent_action(self._table_name, completion.user_id, completion.engagement))
-        actions.append(self._epoch_check(completion.user_id, completion.epoch, now))
-        return actions
+            self._record_engagement(completion, now)
+        return True
+
+    def _record_engagement(self, completion: Completion, now: datetime) -> None:
+        """On the user's engagement, only if it exists (an erasure's delete is never undone); the first
+        one is created with the epoch's check."""
+        assert completion.engagement is not None
+        action = engagement_sent_action(self._table_name, completion.user_id, completion.engagement)["Update"]
+        try:
+            self.client.update_item(**action, ConditionExpression="attribute_exists(pk)")
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+        else:
+            return
+        try:
+            self.client.transact_write_items(
+                TransactItems=[{"Update": action}, self._epoch_check(completion.user_id, completion.epoch, now)]  # type: ignore[list-item]
+            )
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise  # erased meanwhile: nothing of the user is written
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool:
         """False when the user has no such notification."""
@@ -219,10 +284,25 @@ class NotificationRepository(Repository):
             TableName=self._table_name, Key=self._key(user_id, notification_sk(notification_id)), ConsistentRead=True
         )
         item = response.get("Item")
-        # Without its record: what a status write leaves after an erasure deleted the notification (see list).
-        return _record(item) if item and "doc" in item else None
+        if not item or not self._shown(item, self._erasures(user_id)):
+            return None
+        return _record(item)
 
     def list(self, user_id: str) -> list[NotificationRecord]:
-        # An item without its record is what an unconditional status write leaves when it lands after an
-        # erasure deleted the notification: no notification of the user's, so not shown.
-        return [_record(item) for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX) if "doc" in item]
+        erasures = self._erasures(user_id)
+        return [
+            _record(item)
+            for item in self._items_with_prefix(user_id, NOTIFICATION_PREFIX)
+            if self._shown(item, erasures)
+        ]
+
+    def _erasures(self, user_id: str) -> int:
+        return erasure.read_epoch(self.client, self._table_name, user_id).erasures
+
+    @staticmethod
+    def _shown(item: dict[str, Any], erasures: int) -> bool:
+        """Not shown: an item without its record, what an unconditional status write leaves when it lands
+        after an erasure deleted the notification; and a record claimed under an epoch an erasure has
+        since ended, one the erasure caught between the claim's two writes (see the module's docstring)."""
+        claimed_under = int(item.get("erasures", {}).get("N", str(erasures)))
+        return "doc" in item and claimed_under >= erasures
