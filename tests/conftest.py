@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 from moto import mock_aws
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION, create_queues, create_secrets, create_tables
@@ -54,6 +56,25 @@ def lambda_functions(lambda_api: LocalLambdaApi) -> Iterator[dict[str, Any]]:
     _LAMBDA_FUNCTIONS.clear()
 
 
+_MOTO_SERVICES = ("dynamodb", "sqs")
+_moto_lock = threading.RLock()
+
+
+def _one_at_a_time(make_api_call: Callable[..., Any]) -> Callable[..., Any]:
+    """DynamoDB applies each conditional write to an item atomically and SQS hands a message to one
+    receiver; moto's in-process backends do neither under threads. So their requests are taken one at a
+    time, as the local stack takes them (devstack.embedded_dynamodb.SerialisedRequests), while the code
+    under test still runs its pools. Re-entrant: a request's own hooks may make requests."""
+
+    def serialised(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name not in _MOTO_SERVICES:
+            return make_api_call(client, operation_name, api_params)
+        with _moto_lock:
+            return make_api_call(client, operation_name, api_params)
+
+    return serialised
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn, lambda_api: LocalLambdaApi) -> Iterator[dict[str, str]]:
     """Moto's in-process AWS with the template's tables, queues and secrets; yields the references
@@ -63,6 +84,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn, lambda_api: LocalLambd
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_api.endpoint_url)  # the only service not in moto
+    monkeypatch.setattr(BaseClient, "_make_api_call", _one_at_a_time(BaseClient._make_api_call))
     fcm.clear()
     fcm.latency_seconds = 0.0
     with mock_aws():

@@ -129,12 +129,16 @@ class NotificationRepository(Repository):
         refused = self._count(request, now)
         if refused is None:
             return Claim.CLAIMED
-        self.client.delete_item(
-            TableName=self._table_name,
-            Key=key,
-            ConditionExpression="lease_owner = :owner",
-            ExpressionAttributeValues={":owner": {"S": lease.owner}},
-        )
+        try:  # the record goes again: nothing of a refused claim stays
+            self.client.delete_item(
+                TableName=self._table_name,
+                Key=key,
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeValues={":owner": {"S": lease.owner}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise  # gone already: the erasure deleted it
         return refused
 
     def _count(self, request: ClaimRequest, now: datetime) -> Claim | None:

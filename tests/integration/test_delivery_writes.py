@@ -1,0 +1,200 @@
+"""The sender's claim and completion as single-item writes, against moto: what they cost in write units,
+that the day's cap holds when one user's occurrences are claimed at once, and that an erasure landing
+between a claim's two writes leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from pytest_mock import MockerFixture
+
+from bench.write_units import WriteUnitMeter
+from selfkind.data import erasure
+from selfkind.data.account_repository import AccountRepository
+from selfkind.data.clients import dynamodb_client
+from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
+from selfkind.data.notification_repository import NotificationRepository
+from selfkind.data.profile_repository import ProfileRepository
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
+from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
+
+NOW = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
+DAY = NOW.date().isoformat()
+
+
+def _request(user: str, notification_id: str, epoch: ErasureEpoch, *, max_per_day: int = 5) -> ClaimRequest:
+    record = NotificationRecord(
+        notification_id=notification_id,
+        reminder_id="morning",
+        kind=ReminderKind.AFFIRMATION,
+        occurrence=NOW,
+        status=NotificationStatus.SENDING,
+        affirmation_id="a-1",
+    )
+    return ClaimRequest(user, record, None, DAY, max_per_day, epoch)
+
+
+def _items(table: str, user: str) -> dict[str, dict[str, Any]]:
+    page = boto3.client("dynamodb").query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{user}"}},
+        ConsistentRead=True,
+    )
+    return {item["sk"]["S"]: item for item in page["Items"]}
+
+
+def test_a_delivered_reminder_costs_four_write_units_once_the_user_has_an_engagement(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    lease = Lease("sender", NOW + timedelta(minutes=1))
+    epoch = ErasureEpoch()
+    notifications.claim_many([_request("ana", "first", epoch)], lease, NOW)  # the first send creates it
+    notifications.complete_many(
+        [Completion("ana", "first", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
+    )
+    meter = WriteUnitMeter(dynamodb_client(), table)
+
+    claims = notifications.claim_many([_request("ana", f"n{n}", epoch) for n in range(3)], lease, NOW)
+    lost = notifications.complete_many(
+        [Completion("ana", f"n{n}", NotificationStatus.SENT, ["phone"], Engagement(), epoch) for n in range(3)],
+        lease,
+        NOW,
+    )
+
+    assert set(claims.values()) == {Claim.CLAIMED}
+    assert lost == set()
+    # per reminder: the record put 1, the day's count 1, the record's end 1, the engagement 1
+    assert meter.total == 3 * 4, dict(meter.units)
+    assert "TransactWriteItems" not in meter.units
+    delivery = _items(table, "ana")[DELIVERY_SK]
+    assert delivery[f"d_{DAY}"] == {"N": "4"}
+
+
+def test_the_cap_holds_when_one_users_occurrences_are_claimed_at_once(aws: dict[str, str]) -> None:
+    # (the claims run on the repository's pool; moto takes them one at a time: tests/conftest.py)
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    lease = Lease("sender", NOW + timedelta(minutes=1))
+    requests = [_request("ana", f"n{n}", ErasureEpoch(), max_per_day=3) for n in range(8)]
+
+    claims = notifications.claim_many(requests, lease, NOW)
+
+    assert Counter(claims.values()) == {Claim.CLAIMED: 3, Claim.DAILY_CAP: 5}
+    items = _items(table, "ana")
+    kept = {sk for sk in items if sk.startswith("NOTIF#")}
+    assert kept == {f"NOTIF#{nid}" for nid, claim in claims.items() if claim is Claim.CLAIMED}  # refused: deleted
+    assert items[DELIVERY_SK][f"d_{DAY}"] == {"N": "3"}
+
+
+def test_a_claim_prunes_day_counts_older_than_yesterday(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    client = boto3.client("dynamodb")
+    old = {f"d_{(date.fromisoformat(DAY) - timedelta(days=age)).isoformat()}": {"N": "2"} for age in range(1, 6)}
+    client.put_item(TableName=table, Item={**erasure.delivery_key("ana"), **old})
+
+    NotificationRepository(table).claim_many([_request("ana", "n1", ErasureEpoch())], Lease("s", NOW), NOW)
+
+    counts = {name for name in _items(table, "ana")[DELIVERY_SK] if name.startswith("d_")}
+    yesterday = (date.fromisoformat(DAY) - timedelta(days=1)).isoformat()
+    assert counts == {f"d_{DAY}", f"d_{yesterday}"}
+
+
+def test_an_erasure_between_a_claims_two_writes_leaves_nothing_behind(
+    aws: dict[str, str], mocker: MockerFixture
+) -> None:
+    # Given a sender that read Ana's epoch and is between writing the record and counting the day
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    epoch = erasure.read_epoch(dynamodb_client(), table, "ana")
+    client = dynamodb_client()
+    original = client.update_item
+    erased: list[bool] = []
+
+    def erase_first(*args: Any, **kwargs: Any) -> Any:
+        if not erased and kwargs.get("Key") == erasure.delivery_key("ana"):
+            erased.append(True)
+            AccountRepository(table, boto3.client("dynamodb")).erase("ana", datetime.now(UTC))
+        return original(*args, **kwargs)
+
+    mocker.patch.object(client, "update_item", side_effect=erase_first)
+
+    # When the claim goes on
+    claim = notifications.claim_many([_request("ana", "n1", epoch)], Lease("sender", NOW), datetime.now(UTC))
+
+    # Then it is refused as erased, and the record it wrote first is gone with the rest
+    assert erased == [True]
+    assert claim == {"n1": Claim.ERASED}
+    items = _items(table, "ana")
+    assert sorted(items) == [DELIVERY_SK, SYNC_HEAD_SK]
+    assert set(items[DELIVERY_SK]) == {"pk", "sk", "erasures"}
+
+
+def test_a_record_an_erasure_caught_between_the_claims_writes_is_never_shown(aws: dict[str, str]) -> None:
+    # Given a record written under the epoch before an erasure, after it (the sender died before counting)
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    before = erasure.read_epoch(dynamodb_client(), table, "ana")
+    AccountRepository(table).erase("ana", datetime.now(UTC))
+    notifications.client.put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": "USER#ana"},
+            "sk": {"S": "NOTIF#late"},
+            "doc": {"S": _request("ana", "late", before).record.model_dump_json(exclude={"delivered"})},
+            "status": {"S": "sending"},
+            "delivered": {"L": []},
+            "erasures": {"N": str(before.erasures)},
+        },
+    )
+
+    # Then the app never sees it
+    assert notifications.get("ana", "late") is None
+    assert notifications.list("ana") == []
+
+
+@pytest.mark.parametrize("engagement_exists", [True, False])
+def test_a_completion_after_the_erasure_deleted_the_record_writes_nothing(
+    aws: dict[str, str], *, engagement_exists: bool
+) -> None:
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    epoch = erasure.read_epoch(dynamodb_client(), table, "ana")
+    lease = Lease("sender", NOW + timedelta(minutes=1))
+    if engagement_exists:
+        notifications.claim_many([_request("ana", "first", epoch)], lease, NOW)
+        notifications.complete_many(
+            [Completion("ana", "first", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
+        )
+        assert "PROFILE#ENGAGEMENT" in _items(table, "ana")
+    assert notifications.claim_many([_request("ana", "n1", epoch)], lease, NOW) == {"n1": Claim.CLAIMED}
+    AccountRepository(table).erase("ana", datetime.now(UTC))
+
+    lost = notifications.complete_many(
+        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
+    )
+
+    assert lost == {"n1"}
+    assert sorted(_items(table, "ana")) == [DELIVERY_SK, SYNC_HEAD_SK]
+
+
+def test_the_first_engagement_is_created_under_the_epochs_check(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    notifications = NotificationRepository(table)
+    lease = Lease("sender", NOW + timedelta(minutes=1))
+    notifications.claim_many([_request("ana", "n1", ErasureEpoch())], lease, NOW)
+
+    lost = notifications.complete_many(
+        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], Engagement(last_category="calm"), ErasureEpoch())],
+        lease,
+        NOW,
+    )
+
+    assert lost == set()
+    engagement = ProfileRepository(table).get_engagement("ana")
+    assert (engagement.last_category, engagement.unopened_streak) == ("calm", 1)
