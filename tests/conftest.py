@@ -84,7 +84,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, fcm: FcmStandIn, lambda_api: LocalLambd
     monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_REGION)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", lambda_api.endpoint_url)  # the only service not in moto
-    monkeypatch.setattr(BaseClient, "_make_api_call", _one_at_a_time(BaseClient._make_api_call))
+    monkeypatch.setattr(BaseClient, "_make_api_call", _one_at_a_time(BaseClient._make_api_call))  # type: ignore[attr-defined]
     fcm.clear()
     fcm.latency_seconds = 0.0
     with mock_aws():

@@ -28,22 +28,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
 from selfkind.data.base import Repository, error_code, iso_utc
+from selfkind.data.delivery_repository import DeliveryRepository
 from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
 from selfkind.data.profile_repository import engagement_sent_action
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
 
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
+
 NOTIFICATION_RETENTION_DAYS = 90
-_DAYS_KEPT = 2  # day counts kept on the delivery item: the local day, and the one before
-_DAYS_PRUNED = 7  # older day counts removed by each claim (a claim after a longer silence leaves a few)
 _WRITERS = 16  # single-item writes in flight for one batch
 _STATE_ATTRIBUTES = {"delivered", "sent_at", "opened_at"}  # their own attributes; doc's status is overridden
 
@@ -84,6 +86,10 @@ def _rounds[T](entries: Sequence[T], user_of: Any) -> Iterator[list[T]]:
 
 
 class NotificationRepository(Repository):
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        super().__init__(table_name, client)
+        self._deliveries = DeliveryRepository(table_name, client)
+
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], NotificationState]:
         items = self._batch_get_items([self._key(user_id, notification_sk(nid)) for user_id, nid in keys])
         return {(user_from_pk(item["pk"]["S"]), _record(item).notification_id): _state(item) for item in items}
@@ -126,7 +132,7 @@ class NotificationRepository(Repository):
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return Claim.BUSY  # another attempt's copy claimed it since it was read
-        refused = self._count(request, now)
+        refused = self._deliveries.count(request, now)
         if refused is None:
             return Claim.CLAIMED
         try:  # the record goes again: nothing of a refused claim stays
@@ -140,35 +146,6 @@ class NotificationRepository(Repository):
             if error_code(error) != "ConditionalCheckFailedException":
                 raise  # gone already: the erasure deleted it
         return refused
-
-    def _count(self, request: ClaimRequest, now: datetime) -> Claim | None:
-        """One more send on the user's local day, under the cap and the epoch read (None: counted)."""
-        epoch_condition, values = erasure.delivery_unchanged(request.epoch, now)
-        day = date.fromisoformat(request.local_day)
-        stale = [f"d_{(day - timedelta(days=age)).isoformat()}" for age in range(_DAYS_KEPT, _DAYS_KEPT + _DAYS_PRUNED)]
-        names = {"#day": f"d_{request.local_day}"} | {f"#old{n}": name for n, name in enumerate(stale)}
-        try:
-            self.client.update_item(
-                TableName=self._table_name,
-                Key=erasure.delivery_key(request.user_id),
-                UpdateExpression="SET #day = if_not_exists(#day, :zero) + :one REMOVE "
-                + ", ".join(f"#old{n}" for n in range(len(stale))),
-                ConditionExpression=f"{epoch_condition} AND (attribute_not_exists(#day) OR #day < :max)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    **values,
-                    ":zero": {"N": "0"},
-                    ":one": {"N": "1"},
-                    ":max": {"N": str(request.max_per_day)},
-                },
-            )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
-            current = erasure.read_epoch(self.client, self._table_name, request.user_id)
-            erased = current.erasures != request.epoch.erasures or current.erasing(now)
-            return Claim.ERASED if erased else Claim.DAILY_CAP
-        return None
 
     def _take_over(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
         results: dict[str, Claim] = {}
