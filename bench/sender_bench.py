@@ -12,10 +12,10 @@ from bench.child import aws_environment, run_child
 from bench.moto_table import batch_put
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
-from selfkind.data.keys import device_sk, user_pk
+from selfkind.data.keys import ENGAGEMENT_SK, device_sk, user_pk
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
-from selfkind.models.reminders import ReminderKind, StoredDevice, StoredReminder
+from selfkind.models.reminders import Engagement, ReminderKind, StoredDevice, StoredReminder
 
 REMINDERS = 500  # one full batch: 10 messages of 50
 WARM = 50
@@ -72,6 +72,16 @@ def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
         )
         items.append(
             {"pk": {"S": user_pk(user)}, "sk": {"S": device_sk("phone")}, "doc": {"S": device.model_dump_json()}}
+        )
+        # Each user has been sent reminders before (the steady state): their engagement exists. A user's
+        # very first send also creates it, once, in a transaction with the erasure epoch's check.
+        items.append(
+            {
+                "pk": {"S": user_pk(user)},
+                "sk": {"S": ENGAGEMENT_SK},
+                "doc": {"S": Engagement().model_dump_json(exclude={"unopened_streak"})},
+                "unopened_streak": {"N": "0"},
+            }
         )
     batch_put(aws.client("dynamodb"), aws.resource_names["Table"], items)
 
