@@ -12,9 +12,12 @@ from bench.child import aws_environment, run_child
 from bench.moto_table import batch_put
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
+from selfkind.content import load_catalog_content
 from selfkind.data.keys import ENGAGEMENT_SK, device_sk, user_pk
+from selfkind.data.profile_repository import stored_engagement
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
+from selfkind.domain.reminder_content import RECENT_WINDOW
 from selfkind.models.reminders import Engagement, ReminderKind, StoredDevice, StoredReminder
 
 REMINDERS = 500  # one full batch: 10 messages of 50
@@ -45,8 +48,22 @@ class SenderFigures:
         return 1000 / self.ms_per_reminder
 
 
+def _full_history(now: datetime) -> Engagement:
+    """An engagement after weeks of reminders: the rotation's windows full of the catalog's own ids."""
+    catalog = load_catalog_content()
+    affirmations = [a.id for a in catalog.affirmations][: RECENT_WINDOW * 2]
+    return Engagement(
+        recent_affirmations=affirmations,
+        recent_affirmation_sources=["catalog"] * len(affirmations),
+        recent_exercises=[e.id for e in catalog.exercises][:RECENT_WINDOW],
+        last_category=catalog.exercises[0].category,
+        last_sent={"daily": now - timedelta(days=1), "evening": now - timedelta(days=1)},
+    )
+
+
 def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
     items: list[dict[str, Any]] = []
+    history = _full_history(now)
     for n, user in enumerate(users):
         kind = ReminderKind.AFFIRMATION if n % 2 else ReminderKind.PRACTICE
         reminder = StoredReminder(
@@ -73,13 +90,14 @@ def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
         items.append(
             {"pk": {"S": user_pk(user)}, "sk": {"S": device_sk("phone")}, "doc": {"S": device.model_dump_json()}}
         )
-        # Each user has been sent reminders before (the steady state): their engagement exists. A user's
-        # very first send also creates it, once, in a transaction with the erasure epoch's check.
+        # Each user has been sent reminders for weeks (the steady state): their engagement exists, with a
+        # full history, as large as it grows. A user's very first send also creates it, once, in a
+        # transaction with the erasure epoch's check.
         items.append(
             {
                 "pk": {"S": user_pk(user)},
                 "sk": {"S": ENGAGEMENT_SK},
-                "doc": {"S": Engagement().model_dump_json(exclude={"unopened_streak"})},
+                **stored_engagement(history),
                 "unopened_streak": {"N": "0"},
             }
         )

@@ -198,3 +198,30 @@ def test_the_first_engagement_is_created_under_the_epochs_check(aws: dict[str, s
     assert lost == set()
     engagement = ProfileRepository(table).get_engagement("ana")
     assert (engagement.last_category, engagement.unopened_streak) == ("calm", 1)
+
+
+def test_an_engagement_stored_before_compression_is_read_and_compressed_at_the_next_send(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    before = Engagement(recent_exercises=["self-compassion-break"], unopened_streak=2)
+    boto3.client("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "pk": {"S": "USER#ana"},
+            "sk": {"S": "PROFILE#ENGAGEMENT"},
+            "doc": {"S": before.model_dump_json(exclude={"unopened_streak"})},
+            "unopened_streak": {"N": "2"},
+        },
+    )
+    assert ProfileRepository(table).get_engagement("ana") == before
+    notifications = NotificationRepository(table)
+    lease = Lease("sender", NOW + timedelta(minutes=1))
+    notifications.claim_many([_request("ana", "n1", ErasureEpoch())], lease, NOW)
+    after = before.model_copy(update={"last_category": "calm"})
+
+    notifications.complete_many(
+        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], after, ErasureEpoch())], lease, NOW
+    )
+
+    item = _items(table, "ana")["PROFILE#ENGAGEMENT"]
+    assert ("doc" in item, "docz" in item) == (False, True)
+    assert ProfileRepository(table).get_engagement("ana") == after.model_copy(update={"unopened_streak": 3})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,24 +22,35 @@ def _settings(item: dict[str, Any] | None) -> Settings:
 def _engagement(item: dict[str, Any] | None) -> Engagement:
     if not item:
         return Engagement()
-    engagement = Engagement.model_validate_json(item["doc"]["S"]) if "doc" in item else Engagement()
+    if "docz" in item:
+        engagement = Engagement.model_validate_json(zlib.decompress(item["docz"]["B"]))
+    elif "doc" in item:  # written before the document was compressed
+        engagement = Engagement.model_validate_json(item["doc"]["S"])
+    else:
+        engagement = Engagement()
     return engagement.model_copy(update={"unopened_streak": int(item.get("unopened_streak", {"N": "0"})["N"])})
 
 
 def engagement_sent_action(table_name: str, user_id: str, engagement: Engagement) -> dict[str, Any]:
     """A transaction action: one more notification the user has not opened yet, the content rotation
-    and when each reminder last went out (written with the notification's completion)."""
+    and when each reminder last went out (written with the notification's completion).
+
+    The document is stored compressed: a full rotation history of the catalog's long ids is about 1.3 KB
+    of JSON, 2 write units at every send; compressed, about 0.6 KB, 1 (docs/capacity.md)."""
     return {
         "Update": {
             "TableName": table_name,
             "Key": {"pk": {"S": user_pk(user_id)}, "sk": {"S": ENGAGEMENT_SK}},
-            "UpdateExpression": "SET doc = :doc ADD unopened_streak :one",
-            "ExpressionAttributeValues": {
-                ":doc": {"S": engagement.model_dump_json(exclude={"unopened_streak"})},
-                ":one": {"N": "1"},
-            },
+            "UpdateExpression": "SET docz = :docz ADD unopened_streak :one REMOVE doc",
+            "ExpressionAttributeValues": {":docz": stored_engagement(engagement)["docz"], ":one": {"N": "1"}},
         }
     }
+
+
+def stored_engagement(engagement: Engagement) -> dict[str, Any]:
+    """The engagement's document as the item stores it (its unopened streak is an attribute of its own)."""
+    document = engagement.model_dump_json(exclude={"unopened_streak"}).encode()
+    return {"docz": {"B": zlib.compress(document, 9)}}
 
 
 class ProfileRepository(Repository):
