@@ -13,8 +13,8 @@ from bench.moto_table import batch_put
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
 from selfkind.content import load_catalog_content
+from selfkind.data.engagement import stored_engagement
 from selfkind.data.keys import ENGAGEMENT_SK, device_sk, user_pk
-from selfkind.data.profile_repository import stored_engagement
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
 from selfkind.domain.reminder_content import RECENT_WINDOW

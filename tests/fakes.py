@@ -326,6 +326,7 @@ class FakeNotifications:
         self.epochs = epochs
         self.states: dict[tuple[str, str], NotificationState] = {}
         self.day_counts: Counter[tuple[str, str]] = Counter()
+        self.claimed_under: dict[tuple[str, str], ErasureEpoch] = {}  # an erasure since deletes the record
         self._lock = threading.Lock()
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], NotificationState]:
@@ -351,7 +352,13 @@ class FakeNotifications:
                     else:
                         self.day_counts[(request.user_id, request.local_day)] += 1
                         self.states[key] = leased
+                        self.claimed_under[key] = request.epoch
                         results[key[1]] = Claim.CLAIMED
+                        if request.engagement is not None:  # written with the day's count
+                            streak = self.profiles.get_engagement(request.user_id).unopened_streak
+                            self.profiles.engagement[request.user_id] = request.engagement.model_copy(
+                                update={"unopened_streak": streak + 1}
+                            )
                     continue
                 seen = request.previous
                 unchanged = (
@@ -377,7 +384,8 @@ class FakeNotifications:
             for completion in completions:
                 key = (completion.user_id, completion.notification_id)
                 current = self.states.get(key)
-                erased = self.epochs.current(completion.user_id) != completion.epoch
+                claimed_under = self.claimed_under.get(key)
+                erased = claimed_under is not None and self.epochs.current(completion.user_id) != claimed_under
                 if current is None or current.lease_owner != lease.owner or erased:
                     lost.add(completion.notification_id)
                     continue
@@ -385,11 +393,6 @@ class FakeNotifications:
                     update={"status": completion.status, "delivered": completion.delivered, "sent_at": now}
                 )
                 self.states[key] = NotificationState(record)
-                if completion.engagement is not None:
-                    streak = self.profiles.get_engagement(completion.user_id).unopened_streak
-                    self.profiles.engagement[completion.user_id] = completion.engagement.model_copy(
-                        update={"unopened_streak": streak + 1}
-                    )
         return lost
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool:

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 from pytest_mock import MockerFixture
 
-from bench.write_units import WriteUnitMeter
+from bench.write_units import WriteUnitMeter, item_size
+from selfkind.content import load_catalog_content
 from selfkind.data import erasure
 from selfkind.data.account_repository import AccountRepository
 from selfkind.data.clients import dynamodb_client
@@ -20,6 +20,7 @@ from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
+from selfkind.domain.reminder_content import RECENT_WINDOW
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
 
@@ -27,7 +28,26 @@ NOW = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
 DAY = NOW.date().isoformat()
 
 
-def _request(user: str, notification_id: str, epoch: ErasureEpoch, *, max_per_day: int = 5) -> ClaimRequest:
+def _history() -> Engagement:
+    """An engagement after weeks of reminders: the rotation's windows full of the catalog's own ids."""
+    catalog = load_catalog_content()
+    affirmations = [a.id for a in catalog.affirmations][: RECENT_WINDOW * 2]
+    return Engagement(
+        recent_affirmations=affirmations,
+        recent_affirmation_sources=["catalog"] * len(affirmations),
+        recent_exercises=[e.id for e in catalog.exercises][:RECENT_WINDOW],
+        last_sent={"morning": NOW - timedelta(days=1), "evening": NOW - timedelta(days=1)},
+    )
+
+
+def _request(
+    user: str,
+    notification_id: str,
+    epoch: ErasureEpoch,
+    *,
+    max_per_day: int = 5,
+    engagement: Engagement | None = None,
+) -> ClaimRequest:
     record = NotificationRecord(
         notification_id=notification_id,
         reminder_id="morning",
@@ -36,7 +56,7 @@ def _request(user: str, notification_id: str, epoch: ErasureEpoch, *, max_per_da
         status=NotificationStatus.SENDING,
         affirmation_id="a-1",
     )
-    return ClaimRequest(user, record, None, DAY, max_per_day, epoch)
+    return ClaimRequest(user, record, None, DAY, max_per_day, epoch, engagement or _history())
 
 
 def _items(table: str, user: str) -> dict[str, dict[str, Any]]:
@@ -49,31 +69,28 @@ def _items(table: str, user: str) -> dict[str, dict[str, Any]]:
     return {item["sk"]["S"]: item for item in page["Items"]}
 
 
-def test_a_delivered_reminder_costs_four_write_units_once_the_user_has_an_engagement(aws: dict[str, str]) -> None:
+def test_a_delivered_reminder_costs_three_write_units_with_a_full_engagement_history(aws: dict[str, str]) -> None:
     table = aws["Table"]
     notifications = NotificationRepository(table)
     lease = Lease("sender", NOW + timedelta(minutes=1))
     epoch = ErasureEpoch()
-    notifications.claim_many([_request("ana", "first", epoch)], lease, NOW)  # the first send creates it
-    notifications.complete_many(
-        [Completion("ana", "first", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
-    )
     meter = WriteUnitMeter(dynamodb_client(), table)
 
     claims = notifications.claim_many([_request("ana", f"n{n}", epoch) for n in range(3)], lease, NOW)
     lost = notifications.complete_many(
-        [Completion("ana", f"n{n}", NotificationStatus.SENT, ["phone"], Engagement(), epoch) for n in range(3)],
-        lease,
-        NOW,
+        [Completion("ana", f"n{n}", NotificationStatus.SENT, ["phone"]) for n in range(3)], lease, NOW
     )
 
     assert set(claims.values()) == {Claim.CLAIMED}
     assert lost == set()
-    # per reminder: the record put 1, the day's count 1, the record's end 1, the engagement 1
-    assert meter.total == 3 * 4, dict(meter.units)
+    # per reminder: the record put 1, the day's count with the engagement 1 (the item under 1 KB), the end 1
+    assert meter.total == 3 * 3, dict(meter.units)
     assert "TransactWriteItems" not in meter.units
     delivery = _items(table, "ana")[DELIVERY_SK]
-    assert delivery[f"d_{DAY}"] == {"N": "4"}
+    assert delivery[f"d_{DAY}"] == {"N": "3"}
+    assert item_size(delivery) < 1024
+    engagement = ProfileRepository(table).get_engagement("ana")
+    assert engagement == _history().model_copy(update={"unopened_streak": 3})
 
 
 def test_the_cap_holds_when_one_users_occurrences_are_claimed_at_once(aws: dict[str, str]) -> None:
@@ -158,49 +175,25 @@ def test_a_record_an_erasure_caught_between_the_claims_writes_is_never_shown(aws
     assert notifications.list("ana") == []
 
 
-@pytest.mark.parametrize("engagement_exists", [True, False])
-def test_a_completion_after_the_erasure_deleted_the_record_writes_nothing(
-    aws: dict[str, str], *, engagement_exists: bool
-) -> None:
+def test_a_completion_after_the_erasure_deleted_the_record_writes_nothing(aws: dict[str, str]) -> None:
     table = aws["Table"]
     notifications = NotificationRepository(table)
     epoch = erasure.read_epoch(dynamodb_client(), table, "ana")
     lease = Lease("sender", NOW + timedelta(minutes=1))
-    if engagement_exists:
-        notifications.claim_many([_request("ana", "first", epoch)], lease, NOW)
-        notifications.complete_many(
-            [Completion("ana", "first", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
-        )
-        assert "PROFILE#ENGAGEMENT" in _items(table, "ana")
     assert notifications.claim_many([_request("ana", "n1", epoch)], lease, NOW) == {"n1": Claim.CLAIMED}
     AccountRepository(table).erase("ana", datetime.now(UTC))
 
-    lost = notifications.complete_many(
-        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, NOW
-    )
+    lost = notifications.complete_many([Completion("ana", "n1", NotificationStatus.SENT, ["phone"])], lease, NOW)
 
     assert lost == {"n1"}
     assert sorted(_items(table, "ana")) == [DELIVERY_SK, SYNC_HEAD_SK]
+    assert ProfileRepository(table).get_engagement("ana") == Engagement()  # the erasure took it
 
 
-def test_the_first_engagement_is_created_under_the_epochs_check(aws: dict[str, str]) -> None:
-    table = aws["Table"]
-    notifications = NotificationRepository(table)
-    lease = Lease("sender", NOW + timedelta(minutes=1))
-    notifications.claim_many([_request("ana", "n1", ErasureEpoch())], lease, NOW)
-
-    lost = notifications.complete_many(
-        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], Engagement(last_category="calm"), ErasureEpoch())],
-        lease,
-        NOW,
-    )
-
-    assert lost == set()
-    engagement = ProfileRepository(table).get_engagement("ana")
-    assert (engagement.last_category, engagement.unopened_streak) == ("calm", 1)
-
-
-def test_an_engagement_stored_before_compression_is_read_and_compressed_at_the_next_send(aws: dict[str, str]) -> None:
+def test_an_engagement_on_its_item_of_its_own_is_read_until_a_send_moves_it_with_its_streak(
+    aws: dict[str, str],
+) -> None:
+    # Given an engagement stored before the delivery item held it (uncompressed, on PROFILE#ENGAGEMENT)
     table = aws["Table"]
     before = Engagement(recent_exercises=["self-compassion-break"], unopened_streak=2)
     boto3.client("dynamodb").put_item(
@@ -212,16 +205,34 @@ def test_an_engagement_stored_before_compression_is_read_and_compressed_at_the_n
             "unopened_streak": {"N": "2"},
         },
     )
-    assert ProfileRepository(table).get_engagement("ana") == before
-    notifications = NotificationRepository(table)
-    lease = Lease("sender", NOW + timedelta(minutes=1))
-    notifications.claim_many([_request("ana", "n1", ErasureEpoch())], lease, NOW)
-    after = before.model_copy(update={"last_category": "calm"})
+    profiles = ProfileRepository(table)
+    assert profiles.get_engagement("ana") == before
 
-    notifications.complete_many(
-        [Completion("ana", "n1", NotificationStatus.SENT, ["phone"], after, ErasureEpoch())], lease, NOW
+    # When a send is claimed with the engagement the sender read, moved on
+    after = before.model_copy(update={"last_category": "calm"})
+    NotificationRepository(table).claim_many(
+        [_request("ana", "n1", ErasureEpoch(), engagement=after)], Lease("s", NOW), NOW
     )
 
-    item = _items(table, "ana")["PROFILE#ENGAGEMENT"]
-    assert ("doc" in item, "docz" in item) == (False, True)
-    assert ProfileRepository(table).get_engagement("ana") == after.model_copy(update={"unopened_streak": 3})
+    # Then the delivery item holds it, compressed, its streak carried on from the one read
+    delivery = _items(table, "ana")[DELIVERY_SK]
+    assert ("docz" in delivery, delivery["unopened_streak"]) == (True, {"N": "3"})
+    assert profiles.get_engagement("ana") == after.model_copy(update={"unopened_streak": 3})
+
+
+def test_a_reset_before_any_send_moved_the_engagement_is_read_as_reset(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    boto3.client("dynamodb").put_item(
+        TableName=table,
+        Item={"pk": {"S": "USER#ana"}, "sk": {"S": "PROFILE#ENGAGEMENT"}, "unopened_streak": {"N": "4"}},
+    )
+    profiles = ProfileRepository(table)
+    assert profiles.get_engagement("ana").unopened_streak == 4
+
+    profiles.reset_unopened("ana")
+
+    assert profiles.get_engagement("ana").unopened_streak == 0
+    NotificationRepository(table).claim_many(
+        [_request("ana", "n1", ErasureEpoch(), engagement=Engagement())], Lease("s", NOW), NOW
+    )
+    assert profiles.get_engagement("ana").unopened_streak == 1

@@ -19,7 +19,7 @@ from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
-from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
+from selfkind.models.reminders import NotificationRecord, NotificationStatus, ReminderKind
 from tests.conftest import Handler
 from tests.sync_client import Device, changes, journal_entry
 
@@ -237,9 +237,7 @@ def test_a_send_racing_an_erasure_leaves_nothing_behind(account: Handler, aws: d
     # When Alice erases her account, then the sender claims the other and records the first as sent
     _erase(account)
     late_claim = claim("n2")
-    lost = notifications.complete_many(
-        [Completion("alice", "n1", NotificationStatus.SENT, ["phone"], Engagement(), epoch)], lease, now
-    )
+    lost = notifications.complete_many([Completion("alice", "n1", NotificationStatus.SENT, ["phone"])], lease, now)
 
     # Then neither write lands: no notification, no engagement, and the export is empty
     assert late_claim is Claim.ERASED

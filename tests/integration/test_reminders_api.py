@@ -158,9 +158,17 @@ def _sent_notification(
         affirmation_id="aff-1",
     )
     lease = Lease("test-sender", now + timedelta(minutes=1))
-    request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
+    request = ClaimRequest(
+        user,
+        record,
+        None,
+        local_day=now.date().isoformat(),
+        max_per_day=24,
+        epoch=ErasureEpoch(),
+        engagement=Engagement(),  # as the sender claims a first attempt: with the engagement after it
+    )
     assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
-    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"], Engagement(), ErasureEpoch())
+    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"])
     assert notifications.complete_many([sent], lease, now) == set()
 
 
@@ -536,9 +544,17 @@ def _notification_with(
         **content,
     )
     lease = Lease("test-sender", now + timedelta(minutes=1))
-    request = ClaimRequest(user, record, None, local_day=now.date().isoformat(), max_per_day=24, epoch=ErasureEpoch())
+    request = ClaimRequest(
+        user,
+        record,
+        None,
+        local_day=now.date().isoformat(),
+        max_per_day=24,
+        epoch=ErasureEpoch(),
+        engagement=Engagement(),  # as the sender claims a first attempt: with the engagement after it
+    )
     assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
-    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"], None, ErasureEpoch())
+    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"])
     assert notifications.complete_many([sent], lease, now) == set()
 
 

@@ -7,9 +7,9 @@ erasure epoch it was claimed under).
 A first claim is two single-item conditional writes, 1 write unit each (a transaction would cost 2 per
 item, and the epoch's check 2 more):
   1. the record, only if there is none (another attempt's copy of the occurrence finds it: BUSY);
-  2. the user's delivery item (selfkind.data.erasure): the day's count, only under the cap, and only
-     while the epoch mirrored there is the one read (else ERASED). If it refuses, the record of step 1
-     is deleted again: nothing of the claim stays.
+  2. the user's delivery item (selfkind.data.delivery_repository): the day's count and the user's
+     engagement after the send, only under the cap, and only while the epoch mirrored there is the one
+     read (else ERASED). If it refuses, the record of step 1 is deleted again: nothing of the claim stays.
   Step 1 before step 2: an occurrence copied onto the queue twice is counted once. A record step 1 leaves
   behind (the attempt died between the steps) is taken over after its lease, like any other; one an
   erasure caught between them is never shown (its `erasures` is older than the epoch's: `list`, `get`)
@@ -18,8 +18,7 @@ item, and the epoch's check 2 more):
   attempt crashed or timed out), the next attempt takes it over and sends to the devices not reached.
   Taking over is rare and stays a transaction with the epoch's check.
 - An attempt records its end only while the lease is still its own: one write on the record (it cannot
-  recreate a record an erasure deleted: the lease condition fails on a missing item), and one on the
-  user's engagement, only if it exists (the first one is created in a transaction with the epoch's check).
+  recreate a record an erasure deleted: the lease condition fails on a missing item).
 The writes of a batch go out on a small pool of threads: single-item writes cannot be batched with
 conditions.
 """
@@ -37,7 +36,6 @@ from selfkind.data import erasure
 from selfkind.data.base import Repository, error_code, iso_utc
 from selfkind.data.delivery_repository import DeliveryRepository
 from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
-from selfkind.data.profile_repository import engagement_sent_action
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
@@ -95,17 +93,19 @@ class NotificationRepository(Repository):
         return {(user_from_pk(item["pk"]["S"]), _record(item).notification_id): _state(item) for item in items}
 
     def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
-        first = [request for request in requests if request.previous is None]
-        taken_over = [request for request in requests if request.previous is not None]
-        results = dict(
-            zip(
-                (r.record.notification_id for r in first),
-                self._each(first, lambda r: self._claim_first(r, lease, now)),
-                strict=True,
-            )
-        )
-        results |= self._take_over(taken_over, lease, now)
+        # Users in parallel; one user's first claims in order, each engagement building on the last.
+        by_user: dict[str, list[ClaimRequest]] = {}
+        for request in requests:
+            if request.previous is None:
+                by_user.setdefault(request.user_id, []).append(request)
+        results: dict[str, Claim] = {}
+        for claimed in self._each(list(by_user.values()), lambda mine: self._claim_in_order(mine, lease, now)):
+            results |= claimed
+        results |= self._take_over([r for r in requests if r.previous is not None], lease, now)
         return results
+
+    def _claim_in_order(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
+        return {request.record.notification_id: self._claim_first(request, lease, now) for request in requests}
 
     def _each[T, R](self, entries: Sequence[T], write: Callable[[T], R]) -> list[R]:
         if len(entries) <= 1:
@@ -219,29 +219,7 @@ class NotificationRepository(Repository):
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return False
-        if completion.engagement is not None:
-            self._record_engagement(completion, now)
         return True
-
-    def _record_engagement(self, completion: Completion, now: datetime) -> None:
-        """On the user's engagement, only if it exists (an erasure's delete is never undone); the first
-        one is created with the epoch's check."""
-        assert completion.engagement is not None
-        action = engagement_sent_action(self._table_name, completion.user_id, completion.engagement)["Update"]
-        try:
-            self.client.update_item(**action, ConditionExpression="attribute_exists(pk)")
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
-        else:
-            return
-        try:
-            self.client.transact_write_items(
-                TransactItems=[{"Update": action}, self._epoch_check(completion.user_id, completion.epoch, now)]  # type: ignore[list-item]
-            )
-        except ClientError as error:
-            if error_code(error) != "TransactionCanceledException":
-                raise  # erased meanwhile: nothing of the user is written
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool:
         """False when the user has no such notification."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,47 +9,14 @@ from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
 from selfkind.data.base import Repository
-from selfkind.data.keys import ENGAGEMENT_SK, SETTINGS_SK, user_from_pk, user_pk
+from selfkind.data.engagement import read_engagement
+from selfkind.data.keys import DELIVERY_SK, ENGAGEMENT_SK, SETTINGS_SK, user_from_pk
 from selfkind.domain.ports.account import Profile
 from selfkind.models.reminders import Engagement, Settings
 
 
 def _settings(item: dict[str, Any] | None) -> Settings:
     return Settings.model_validate_json(item["doc"]["S"]) if item else Settings()
-
-
-def _engagement(item: dict[str, Any] | None) -> Engagement:
-    if not item:
-        return Engagement()
-    if "docz" in item:
-        engagement = Engagement.model_validate_json(zlib.decompress(item["docz"]["B"]))
-    elif "doc" in item:  # written before the document was compressed
-        engagement = Engagement.model_validate_json(item["doc"]["S"])
-    else:
-        engagement = Engagement()
-    return engagement.model_copy(update={"unopened_streak": int(item.get("unopened_streak", {"N": "0"})["N"])})
-
-
-def engagement_sent_action(table_name: str, user_id: str, engagement: Engagement) -> dict[str, Any]:
-    """A transaction action: one more notification the user has not opened yet, the content rotation
-    and when each reminder last went out (written with the notification's completion).
-
-    The document is stored compressed: a full rotation history of the catalog's long ids is about 1.3 KB
-    of JSON, 2 write units at every send; compressed, about 0.6 KB, 1 (docs/capacity.md)."""
-    return {
-        "Update": {
-            "TableName": table_name,
-            "Key": {"pk": {"S": user_pk(user_id)}, "sk": {"S": ENGAGEMENT_SK}},
-            "UpdateExpression": "SET docz = :docz ADD unopened_streak :one REMOVE doc",
-            "ExpressionAttributeValues": {":docz": stored_engagement(engagement)["docz"], ":one": {"N": "1"}},
-        }
-    }
-
-
-def stored_engagement(engagement: Engagement) -> dict[str, Any]:
-    """The engagement's document as the item stores it (its unopened streak is an attribute of its own)."""
-    document = engagement.model_dump_json(exclude={"unopened_streak"}).encode()
-    return {"docz": {"B": zlib.compress(document, 9)}}
 
 
 class ProfileRepository(Repository):
@@ -74,32 +40,34 @@ class ProfileRepository(Repository):
         )
 
     def get_engagement(self, user_id: str) -> Engagement:
-        response = self.client.get_item(
-            TableName=self._table_name, Key=self._key(user_id, ENGAGEMENT_SK), ConsistentRead=True
-        )
-        return _engagement(response.get("Item"))
+        found = self._read(user_id, sks=(DELIVERY_SK, ENGAGEMENT_SK))
+        return read_engagement(found.get((user_id, DELIVERY_SK)), found.get((user_id, ENGAGEMENT_SK)))
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, Profile]:
         """Settings and engagement of each user, in as few requests as DynamoDB allows."""
-        keys = [self._key(user_id, sk) for user_id in user_ids for sk in (SETTINGS_SK, ENGAGEMENT_SK)]
-        items = self._batch_get_items(keys)
-        found = {(user_from_pk(item["pk"]["S"]), item["sk"]["S"]): item for item in items}
+        found = self._read(*user_ids, sks=(SETTINGS_SK, DELIVERY_SK, ENGAGEMENT_SK))
         return {
             user_id: Profile(
                 settings=_settings(found.get((user_id, SETTINGS_SK))),
-                engagement=_engagement(found.get((user_id, ENGAGEMENT_SK))),
+                engagement=read_engagement(found.get((user_id, DELIVERY_SK)), found.get((user_id, ENGAGEMENT_SK))),
             )
             for user_id in user_ids
         }
 
+    def _read(self, *user_ids: str, sks: tuple[str, ...]) -> dict[tuple[str, str], dict[str, Any]]:
+        items = self._batch_get_items([self._key(user_id, sk) for user_id in user_ids for sk in sks])
+        return {(user_from_pk(item["pk"]["S"]), item["sk"]["S"]): item for item in items}
+
     def reset_unopened(self, user_id: str) -> None:
-        """The user opened a notification or synced: back to the normal cadence (a no-op when it is)."""
+        """The user opened a notification or synced: back to the normal cadence (a no-op when it is). On
+        the delivery item, where sends count the streak; written there the first time, so a streak still
+        on the engagement's item of its own (selfkind.data.engagement) is read as reset."""
         try:
             self.client.update_item(
                 TableName=self._table_name,
-                Key=self._key(user_id, ENGAGEMENT_SK),
+                Key=erasure.delivery_key(user_id),
                 UpdateExpression="SET unopened_streak = :zero",
-                ConditionExpression="unopened_streak > :zero",
+                ConditionExpression="attribute_not_exists(unopened_streak) OR unopened_streak > :zero",
                 ExpressionAttributeValues={":zero": {"N": "0"}},
             )
         except ClientError as error:

@@ -163,7 +163,13 @@ def _candidate(batch: _Batch, item: Due) -> _Candidate | None:
         exercise_id=message.data.get("exercise_id"),
     )
     day = local_date(due.occurrence, ZoneInfo(reminder.timezone)).isoformat()
-    request = ClaimRequest(due.user_id, record, previous, day, profile.settings.max_per_day, epoch)
+    engagement = None
+    if previous is None:  # the first attempt moves the user's last-send time on, with the day's count
+        batch.engagement[due.user_id] = after_sending(
+            batch.engagement[due.user_id], reminder.reminder_id, due.occurrence
+        )
+        engagement = batch.engagement[due.user_id]
+    request = ClaimRequest(due.user_id, record, previous, day, profile.settings.max_per_day, epoch, engagement)
     pushes = addressed_pushes(due.notification_id, reminder, targets, previous, message)
     return _Candidate(item, reminder, targets, previous, request, pushes)
 
@@ -208,10 +214,7 @@ def _claim_send_record(batch: _Batch, candidates: Mapping[str, _Candidate]) -> N
     results = batch.gateway.send_all([push for candidate in claimed.values() for push in candidate.pushes])
     report.pushes.update(result.outcome.value for result in results.values())
     settled = {nid: settle(c.pushes, results, c.previous) for nid, c in claimed.items()}
-    completions = [
-        _completion(batch, candidate, settled[nid], first=claims[nid] is Claim.CLAIMED)
-        for nid, candidate in claimed.items()
-    ]
+    completions = [_completion(candidate, settled[nid]) for nid, candidate in claimed.items()]
     try:
         report.unrecorded += len(batch.stores.notifications.complete_many(completions, batch.lease, batch.now))
         recorded = True
@@ -224,21 +227,12 @@ def _claim_send_record(batch: _Batch, candidates: Mapping[str, _Candidate]) -> N
         report.add(candidate.item.message_id, Outcome(outcome.outcome, reason, devices_removed=len(outcome.gone)))
 
 
-def _completion(batch: _Batch, candidate: _Candidate, settled: Settled, *, first: bool) -> Completion:
-    """The attempt's record; the first attempt also moves the user's last-send times on."""
-    user = candidate.user_id
-    engagement = None
-    if first and (settled.delivered or settled.status is NotificationStatus.RETRY):
-        due = candidate.item.due
-        batch.engagement[user] = after_sending(batch.engagement[user], candidate.reminder.reminder_id, due.occurrence)
-        engagement = batch.engagement[user]
+def _completion(candidate: _Candidate, settled: Settled) -> Completion:
     return Completion(
-        user,
+        candidate.user_id,
         candidate.request.record.notification_id,
         settled.status,
         settled.delivered[:MAX_DEVICES_PER_USER],
-        engagement,
-        batch.loaded.epochs[user],
     )
 
 

@@ -45,6 +45,9 @@ class ClaimRequest:
     local_day: str
     max_per_day: int
     epoch: ErasureEpoch  # the user's, read before anything the claim decided on
+    # The user's engagement once this occurrence goes out (its content's rotation, its last-send time),
+    # written with the day's count on a first claim; None: a take-over, which leaves it as it is.
+    engagement: Engagement | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,6 @@ class Completion:
     notification_id: str
     status: NotificationStatus
     delivered: list[str]  # device ids that have it, this attempt and earlier ones
-    engagement: Engagement | None  # the rotation and last-sent times after this send; None: unchanged
-    epoch: ErasureEpoch
 
 
 class EpochStore(Protocol):
@@ -70,13 +71,14 @@ class NotificationStore(Protocol):
 
     def claim_many(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
         """Claims each occurrence (by notification id) under the lease; the first claim also counts it
-        against the user's day, in one transaction, so the cap holds whatever the retries; and only
-        while the user's erasure epoch is the one read (else ERASED, nothing written)."""
+        against the user's day, so the cap holds whatever the retries, and records the user's engagement
+        after it; and only while the user's erasure epoch is the one read (else ERASED, nothing written).
+        A user's first claims are written in the order given (each engagement builds on the last)."""
         ...
 
     def complete_many(self, completions: Sequence[Completion], lease: Lease, now: datetime) -> set[str]:
-        """Records each attempt's end, only while the lease is still this attempt's and the epoch the one
-        read; returns the notification ids whose record could not be written (lease lost, or erased)."""
+        """Records each attempt's end, only while the lease is still this attempt's (an erased record
+        cannot be written); returns the notification ids whose record could not be written."""
         ...
 
     def mark_opened(self, user_id: str, notification_id: str, now: datetime) -> bool: ...
