@@ -14,7 +14,7 @@ from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
 from selfkind.content import load_catalog_content
 from selfkind.data.engagement import stored_engagement
-from selfkind.data.keys import ENGAGEMENT_SK, device_sk, user_pk
+from selfkind.data.keys import DELIVERY_SK, device_sk, user_pk
 from selfkind.data.reminder_repository import reminder_item
 from selfkind.domain.occurrence import DueOccurrence, encode_messages
 from selfkind.domain.reminder_content import RECENT_WINDOW
@@ -90,13 +90,12 @@ def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
         items.append(
             {"pk": {"S": user_pk(user)}, "sk": {"S": device_sk("phone")}, "doc": {"S": device.model_dump_json()}}
         )
-        # Each user has been sent reminders for weeks (the steady state): their engagement exists, with a
-        # full history, as large as it grows. A user's very first send also creates it, once, in a
-        # transaction with the erasure epoch's check.
+        # Each user has been sent reminders for weeks (the steady state): their delivery item holds an
+        # engagement with a full history, as large as it grows.
         items.append(
             {
                 "pk": {"S": user_pk(user)},
-                "sk": {"S": ENGAGEMENT_SK},
+                "sk": {"S": DELIVERY_SK},
                 **stored_engagement(history),
                 "unopened_streak": {"N": "0"},
             }
