@@ -48,7 +48,7 @@ class SenderFigures:
         return 1000 / self.ms_per_reminder
 
 
-def _full_history(now: datetime) -> Engagement:
+def full_engagement_history(now: datetime) -> Engagement:
     """An engagement after weeks of reminders: the rotation's windows full of the catalog's own ids."""
     catalog = load_catalog_content()
     affirmations = [a.id for a in catalog.affirmations][: RECENT_WINDOW * 2]
@@ -63,7 +63,7 @@ def _full_history(now: datetime) -> Engagement:
 
 def _seed(aws: EmbeddedAws, users: list[str], now: datetime) -> None:
     items: list[dict[str, Any]] = []
-    history = _full_history(now)
+    history = full_engagement_history(now)
     for n, user in enumerate(users):
         kind = ReminderKind.AFFIRMATION if n % 2 else ReminderKind.PRACTICE
         reminder = StoredReminder(

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 from pytest_mock import MockerFixture
 
+from bench.sender_bench import full_engagement_history
 from bench.write_units import WriteUnitMeter, item_size
-from selfkind.content import load_catalog_content
 from selfkind.data import erasure
 from selfkind.data.account_repository import AccountRepository
 from selfkind.data.clients import dynamodb_client
@@ -20,7 +20,6 @@ from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
-from selfkind.domain.reminder_content import RECENT_WINDOW
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
 
@@ -29,15 +28,9 @@ DAY = NOW.date().isoformat()
 
 
 def _history() -> Engagement:
-    """An engagement after weeks of reminders: the rotation's windows full of the catalog's own ids."""
-    catalog = load_catalog_content()
-    affirmations = [a.id for a in catalog.affirmations][: RECENT_WINDOW * 2]
-    return Engagement(
-        recent_affirmations=affirmations,
-        recent_affirmation_sources=["catalog"] * len(affirmations),
-        recent_exercises=[e.id for e in catalog.exercises][:RECENT_WINDOW],
-        last_sent={"morning": NOW - timedelta(days=1), "evening": NOW - timedelta(days=1)},
-    )
+    """An engagement after weeks of reminders (the sender bench's): the rotation's windows full of the
+    catalog's own ids, as large as it grows."""
+    return full_engagement_history(NOW)
 
 
 def _request(

@@ -148,25 +148,40 @@ def _sent_notification(
     notifications: NotificationRepository, user: str, notification_id: str, reminder_id: str = "morning"
 ) -> None:
     """A notification the sender claimed and sent: one more the user has not opened yet."""
+    _claimed_and_sent(
+        notifications,
+        user,
+        notification_id,
+        reminder_id=reminder_id,
+        kind=ReminderKind.AFFIRMATION,
+        minutes_ago=5,
+        affirmation_id="aff-1",
+    )
+
+
+def _claimed_and_sent(
+    notifications: NotificationRepository,
+    user: str,
+    notification_id: str,
+    *,
+    kind: ReminderKind,
+    minutes_ago: int,
+    reminder_id: str = "morning",
+    **content: Any,
+) -> None:
+    """As the sender claims a first attempt (with the engagement after it) and records it sent."""
     now = datetime.now(UTC)
     record = NotificationRecord(
         notification_id=notification_id,
         reminder_id=reminder_id,
-        kind=ReminderKind.AFFIRMATION,
-        occurrence=now - timedelta(minutes=5),
+        kind=kind,
+        occurrence=now - timedelta(minutes=minutes_ago),
         status="sending",
-        affirmation_id="aff-1",
+        **content,
     )
     lease = Lease("test-sender", now + timedelta(minutes=1))
-    request = ClaimRequest(
-        user,
-        record,
-        None,
-        local_day=now.date().isoformat(),
-        max_per_day=24,
-        epoch=ErasureEpoch(),
-        engagement=Engagement(),  # as the sender claims a first attempt: with the engagement after it
-    )
+    day = now.date().isoformat()
+    request = ClaimRequest(user, record, None, day, max_per_day=24, epoch=ErasureEpoch(), engagement=Engagement())
     assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
     sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"])
     assert notifications.complete_many([sent], lease, now) == set()
@@ -534,28 +549,7 @@ CATALOG_AFFIRMATION = "i-can-be-gentle-with-myself-today"
 def _notification_with(
     notifications: NotificationRepository, user: str, notification_id: str, kind: ReminderKind, **content: Any
 ) -> None:
-    now = datetime.now(UTC)
-    record = NotificationRecord(
-        notification_id=notification_id,
-        reminder_id="morning",
-        kind=kind,
-        occurrence=now - timedelta(minutes=1),
-        status="sending",
-        **content,
-    )
-    lease = Lease("test-sender", now + timedelta(minutes=1))
-    request = ClaimRequest(
-        user,
-        record,
-        None,
-        local_day=now.date().isoformat(),
-        max_per_day=24,
-        epoch=ErasureEpoch(),
-        engagement=Engagement(),  # as the sender claims a first attempt: with the engagement after it
-    )
-    assert notifications.claim_many([request], lease, now) == {notification_id: Claim.CLAIMED}
-    sent = Completion(user, notification_id, NotificationStatus.SENT, ["phone"])
-    assert notifications.complete_many([sent], lease, now) == set()
+    _claimed_and_sent(notifications, user, notification_id, kind=kind, minutes_ago=1, **content)
 
 
 def _own_affirmation(invoke: Callable[[str], Handler], user: str, record_id: str, text: str | None) -> None:
