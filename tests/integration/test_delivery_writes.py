@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from pytest_mock import MockerFixture
 
 from bench.sender_bench import full_engagement_history
@@ -21,6 +23,7 @@ from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
 from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
 
 NOW = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
@@ -229,3 +232,25 @@ def test_a_reset_before_any_send_moved_the_engagement_is_read_as_reset(aws: dict
         [_request("ana", "n1", ErasureEpoch(), engagement=Engagement())], Lease("s", NOW), NOW
     )
     assert profiles.get_engagement("ana").unopened_streak == 1
+
+
+def test_a_count_the_table_refuses_takes_the_record_back_and_fails_the_claim(
+    aws: dict[str, str], mocker: MockerFixture
+) -> None:
+    table = aws["Table"]
+    client = dynamodb_client()
+    original = client.update_item
+
+    def throttled(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("Key") == erasure.delivery_key("ana"):
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+            raise ClientError(error, "UpdateItem")  # type: ignore[arg-type]
+        return original(*args, **kwargs)
+
+    mocker.patch.object(client, "update_item", side_effect=throttled)
+
+    with pytest.raises(DependencyError):
+        NotificationRepository(table).claim_many([_request("ana", "n1", ErasureEpoch())], Lease("s", NOW), NOW)
+
+    # nothing of the claim stays: the redelivery claims it afresh, counted once
+    assert not any(sk.startswith("NOTIF#") for sk in _items(table, "ana"))

@@ -25,6 +25,7 @@ conditions.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from selfkind.data.delivery_repository import DeliveryRepository
 from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
 from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import NotificationRecord, NotificationStatus
 
 if TYPE_CHECKING:
@@ -132,10 +134,21 @@ class NotificationRepository(Repository):
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             return Claim.BUSY  # another attempt's copy claimed it since it was read
-        refused = self._deliveries.count(request, now)
+        try:
+            refused = self._deliveries.count(request, now)
+        except DependencyError:
+            # Not counted (throttled past the retries, say): the record goes too, so the redelivery claims
+            # it afresh; if that fails as well, it is taken over once its lease ends.
+            with contextlib.suppress(DependencyError):
+                self._forget(key, lease)
+            raise
         if refused is None:
             return Claim.CLAIMED
-        try:  # the record goes again: nothing of a refused claim stays
+        self._forget(key, lease)  # nothing of a refused claim stays
+        return refused
+
+    def _forget(self, key: dict[str, Any], lease: Lease) -> None:
+        try:
             self.client.delete_item(
                 TableName=self._table_name,
                 Key=key,
@@ -145,7 +158,6 @@ class NotificationRepository(Repository):
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise  # gone already: the erasure deleted it
-        return refused
 
     def _take_over(self, requests: Sequence[ClaimRequest], lease: Lease, now: datetime) -> dict[str, Claim]:
         results: dict[str, Claim] = {}
