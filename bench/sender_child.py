@@ -29,7 +29,7 @@ def main() -> None:
     from selfkind.data.rollup_repository import RollupRepository
     from selfkind.data.sync_repository import SyncRepository
     from selfkind.domain.delivery import deliver_batch
-    from selfkind.domain.ports.delivery import Lease
+    from selfkind.domain.ports.lease import Lease
     from selfkind.domain.ports.stores import DeliveryStores
 
     table = config["table"]

@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from selfkind.domain.occurrence import DueOccurrence, decode_message
 from selfkind.domain.ports.account import Profile
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, NotificationState
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushOutcome, SendResult
 from selfkind.domain.ports.tick import Advance, DueReminder, ShardGrant
 from selfkind.domain.rollups import WeekRollup

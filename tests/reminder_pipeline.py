@@ -10,7 +10,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from selfkind.domain.delivery import BatchReport, deliver_batch
-from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.domain.tick import ShardWorker, split_tick
 from selfkind.domain.tick_report import ShardReport

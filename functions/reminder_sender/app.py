@@ -19,7 +19,7 @@ from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain.delivery import BAD_DATA, BatchReport, Status, deliver_batch
-from selfkind.domain.ports.delivery import Lease
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import SenderSettings

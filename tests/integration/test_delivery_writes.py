@@ -21,7 +21,8 @@ from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion
+from selfkind.domain.ports.lease import Lease
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind

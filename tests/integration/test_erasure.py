@@ -18,7 +18,8 @@ from selfkind.data import erasure
 from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion
+from selfkind.domain.ports.lease import Lease
 from selfkind.models.reminders import NotificationRecord, NotificationStatus, ReminderKind
 from tests.conftest import Handler
 from tests.sync_client import Device, changes, journal_entry

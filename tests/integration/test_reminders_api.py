@@ -16,7 +16,8 @@ from devstack.events import http_api_event
 from selfkind.content import load_catalog_content
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion
+from selfkind.domain.ports.lease import Lease
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus, ReminderKind
 from tests.conftest import Handler

@@ -9,7 +9,7 @@ reads anyway, as three attributes:
 An erasure (1) bumps the epoch and takes a lease (`begin`), (2) deletes every other item of the user,
 page by page, and (3) ends the lease (`finish`). The user's delivery item (sk DELIVERY) mirrors the
 epoch (erasures, erasing_until): `begin` writes both in one transaction, replacing the delivery item
-with the epoch alone (its day counts go), and step (2) keeps it as it keeps the head, so the reminder
+with the epoch alone (its day counts and the engagement go), and step (2) keeps it as it keeps the head, so the reminder
 sender's claim, one conditional write on that small item, fails for an epoch read before the erasure.
 Every other write of the user is a transaction that carries `condition_check(...)`: "the epoch is still
 the one I read, and no erasure is running". So:
@@ -29,9 +29,11 @@ How a request uses it:
 
 The reminder sender (selfkind.domain.delivery) reads its batch's epochs first (`EpochReader`), before
 the reminders, settings, engagement, devices and own affirmations it decides on, and skips a user whose
-erasure runs. Its claim and its completion (the record, the engagement) are transactions carrying the
-check of the epoch it read: an erasure that began in between cancels them, and nothing is recreated.
-Own affirmations are read above `epoch.erased_seq`.
+erasure runs. Its claim's count (with the engagement) is conditioned on the delivery item's mirror of
+the epoch it read, so an erasure that began in between refuses it, and the claim's record is deleted
+again; its completion is conditioned on the record's lease, which an erased record no longer has; a
+take-over is a transaction carrying the check (selfkind.data.notification_repository). Nothing is
+recreated. Own affirmations are read above `epoch.erased_seq`.
 """
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ from selfkind.data import erasure
 from selfkind.data.base import Repository, error_code, iso_utc
 from selfkind.data.delivery_repository import DeliveryRepository
 from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, NotificationState
+from selfkind.domain.ports.lease import Lease
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.exceptions import DependencyError
 from selfkind.models.reminders import NotificationRecord, NotificationStatus

@@ -59,11 +59,11 @@ def _slot_query(shard_value: int, first_slot: str, last_slot: str) -> dict[str, 
 
 def _reminder(item: dict[str, Any]) -> StoredReminder:
     reminder = StoredReminder.model_validate_json(item["doc"]["S"])
-    due_at = item.get("due_at", item.get("wheel_from", {})).get("S")
+    anchor = item.get("due_at", item.get("wheel_from", {})).get("S")  # the old index's, else the wheel's
     last_sent = item.get("last_sent_at", {}).get("S")  # written before sends were kept with engagement
     return reminder.model_copy(
         update={
-            "next_fire_at": datetime.fromisoformat(due_at) if due_at else None,
+            "next_fire_at": datetime.fromisoformat(anchor) if anchor else None,
             "last_sent_at": datetime.fromisoformat(last_sent) if last_sent else None,
         }
     )

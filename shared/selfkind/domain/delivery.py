@@ -43,7 +43,8 @@ from selfkind.domain.delivery_rules import (
     settle,
     skip_reason,
 )
-from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, Lease, NotificationState
+from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, NotificationState
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.ports.push import CredentialsUnavailableError, Push, PushGateway
 from selfkind.domain.ports.stores import DeliveryStores
 from selfkind.domain.reminder_content import ComposedReminder, ContentIds, compose_reminder

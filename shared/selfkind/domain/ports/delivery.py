@@ -8,8 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from selfkind.domain.ports.lease import LEASE_MARGIN as LEASE_MARGIN
-from selfkind.domain.ports.lease import Lease as Lease
+from selfkind.domain.ports.lease import Lease
 from selfkind.domain.rollups import WeekRollup
 from selfkind.models.erasure import ErasureEpoch
 from selfkind.models.reminders import Engagement, NotificationRecord, NotificationStatus
