@@ -5,11 +5,13 @@ doubled."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from selfkind.data.base import iso_utc
 from selfkind.data.reminder_repository import ReminderRepository, due_shard, reminder_item
@@ -49,6 +51,12 @@ def _users_with_a_reminder_before_the_wheel(world: ReminderWorld, count: int) ->
     return users
 
 
+def _metric_total(stdout: str, metric: str) -> int:
+    """The metric's total over the EMF records the functions printed."""
+    records = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"_aws"')]
+    return sum(int(sum(record[metric])) for record in records if metric in record)
+
+
 def _sent_per_user(world: ReminderWorld) -> dict[str, int]:
     counts: dict[str, int] = {}
     for push in world.pushes():
@@ -79,7 +87,9 @@ def test_the_sweep_moves_every_reminder_out_of_the_old_index_and_each_then_fires
     assert stored.next_fire_at == MONDAY_8AM
 
 
-def test_the_tick_moves_what_it_fires_and_the_sweep_the_rest_with_nothing_sent_twice(world: ReminderWorld) -> None:
+def test_the_tick_moves_what_it_fires_and_the_sweep_the_rest_with_nothing_sent_twice(
+    world: ReminderWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
     _users_with_a_reminder_before_the_wheel(world, 6)
     for n in range(6):  # and six due in the evening, also from before the wheel
         user = f"evening{n}"
@@ -87,6 +97,8 @@ def test_the_tick_moves_what_it_fires_and_the_sweep_the_rest_with_nothing_sent_t
         _put_before_the_wheel(world, user, world.reminder(user, "evening", "20:00", after=MONDAY_8AM))
 
     morning = world.tick(MONDAY_8AM)  # the morning ones fire, and move into the wheel as they do
+    # what the runbook watches before dropping the old index
+    assert _metric_total(capsys.readouterr().out, "RemindersMigrated") == 6
     swept = run(world.table, SHARDS, apply=True, now=MONDAY_8AM + timedelta(minutes=1))
     evening = world.tick(local("2027-03-15T20:00"))
     next_morning = world.tick(MONDAY_8AM + DAY)

@@ -36,14 +36,33 @@ def _daily(at: datetime, local_time: str = "09:00", days: list[str] | None = Non
 
 
 def test_a_reminder_read_at_its_minute_fires_and_stays_where_it_is() -> None:
-    step = read_in_slot(_daily(BEFORE_SPRING - timedelta(days=1)), BEFORE_SPRING - timedelta(days=1), BEFORE_SPRING)
+    thursday = BEFORE_SPRING - timedelta(days=2)  # 09:00 EST; Friday's 09:00 is EST too
 
-    # (read a day late against `now`: in its minute, but a day past its window)
-    assert step.expired is True
-    fresh = read_in_slot(
-        _daily(BEFORE_SPRING - timedelta(days=2)), BEFORE_SPRING - timedelta(days=2), BEFORE_SPRING - timedelta(days=2)
-    )
-    assert (fresh.send, fresh.expired, fresh.move_to) == (BEFORE_SPRING - timedelta(days=2), False, None)
+    step = read_in_slot(_daily(thursday), thursday, thursday)
+
+    assert (step.send, step.expired, step.move_to) == (thursday, False, None)
+
+
+def test_a_minute_read_after_its_window_is_counted_expired_and_not_sent() -> None:
+    friday = BEFORE_SPRING - timedelta(days=1)
+
+    step = read_in_slot(_daily(friday), friday, BEFORE_SPRING)  # a day late
+
+    assert (step.send, step.expired) == (None, True)
+
+
+def test_a_worker_a_day_and_more_behind_reads_the_last_day_only_and_counts_the_rest() -> None:
+    # Given a shard whose first pending minute is two days old (its worker was down)
+    pipeline = Pipeline(shards=1)
+    pipeline.user("ana", BEFORE_SPRING)
+    pipeline.leases.request("1/0", BEFORE_SPRING - timedelta(days=2))
+
+    [report] = pipeline.tick(BEFORE_SPRING)
+
+    # Then it read a day of minutes, counted the older ones dropped, and sent this minute's reminder
+    assert (report.minutes, report.minutes_dropped) == (1440, 1441)
+    assert report.enqueued == 1
+    assert "pending" not in pipeline.leases.items["1/0"]
 
 
 def test_a_weekday_reminder_is_read_on_other_days_and_moves_only_before_its_day_changes_offset() -> None:
