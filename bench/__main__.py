@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import capacity, progress_bench, push_bench, sync_bench
 from bench.child import NoWorkers
+from bench.fresh_process import cold_and_warm_ms
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import function_environment, local_references
@@ -49,21 +47,11 @@ class _Target:
 
 def _run_once(target: _Target) -> tuple[float, float]:
     """One fresh process: its cold start, then the median of its warm invocations."""
-    with tempfile.NamedTemporaryFile(suffix=".json") as result:
-        command = [
-            sys.executable,
-            "-m",
-            "bench.cold_start",
-            str(target.module_file),
-            target.handler,
-            str(target.event_file),
-            str(WARM_RUNS),
-            result.name,
-        ]
-        env = {**os.environ, **target.environment}
-        subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        figures = json.loads(Path(result.name).read_text())
-    return figures["cold_ms"], figures["warm_ms"]
+    cold_ms, warm_ms = cold_and_warm_ms(
+        target.module_file, target.handler, target.event_file, WARM_RUNS, target.environment
+    )
+    assert warm_ms is not None
+    return cold_ms, warm_ms
 
 
 def bench_functions() -> None:

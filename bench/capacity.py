@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 from bench import sender_bench, tick_bench
 from bench.capacity_model import Inputs, overridden, report, save
 from bench.child import NoWorkers
+from bench.fresh_process import cold_and_warm_ms
 from devstack.aws import EmbeddedAws
 from devstack.lambda_api import LocalLambdaApi
 from devstack.runtime import function_environment, local_references
@@ -29,20 +25,9 @@ def _cold_start_seconds(aws: EmbeddedAws, lambda_api: LocalLambdaApi, name: str)
     function = functions()[name]
     overrides = {"AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint_url}
     environment = function_environment(function, local_references(aws.resource_names), aws.endpoint_url, overrides)
-    with tempfile.NamedTemporaryFile(suffix=".json") as result:
-        command = [
-            sys.executable,
-            "-m",
-            "bench.cold_start",
-            str(function.code_dir / f"{function.module_name}.py"),
-            function.handler_name,
-            str(_EVENTS[name]),
-            "0",
-            result.name,
-        ]
-        subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **environment}, check=True, capture_output=True)
-        figures = json.loads(Path(result.name).read_text())
-    return float(figures["cold_ms"]) / 1000
+    module_file = function.code_dir / f"{function.module_name}.py"
+    cold_ms, _ = cold_and_warm_ms(module_file, function.handler_name, _EVENTS[name], 0, environment)
+    return cold_ms / 1000
 
 
 def measured_inputs() -> Inputs:

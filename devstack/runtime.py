@@ -13,6 +13,7 @@ from typing import Any
 
 from devstack.aws import LOCAL_CREDENTIALS, LOCAL_REGION
 from devstack.lambda_api import Observed
+from devstack.layer_botocore import layer_botocore_path
 from devstack.template import REPO_ROOT, FunctionDefinition, functions, layer_packages, parameter_defaults, resolve
 
 
@@ -81,8 +82,9 @@ class FunctionPool:
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")},
             **self.environment,
-            # Lambda puts the code directory on the path; the repo root carries the worker itself.
-            "PYTHONPATH": os.pathsep.join([str(self.function.code_dir), str(REPO_ROOT)]),
+            # Lambda puts the code directory on the path, then the layers (botocore slimmed as the
+            # DependenciesLayer ships it); the repo root carries the worker itself.
+            "PYTHONPATH": os.pathsep.join([str(self.function.code_dir), layer_botocore_path(), str(REPO_ROOT)]),
             "SELFKIND_LOCAL_TIMEOUT_SECONDS": str(self.function.timeout_seconds),
             # As on Lambda, only what the function's layers ship can be imported (devstack/worker.py).
             "SELFKIND_LOCAL_LAYER_PACKAGES": ",".join(sorted(layer_packages(self.function))),
