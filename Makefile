@@ -86,9 +86,10 @@ template-checks: install  ## sam validate --lint; cfn-lint with the serverless r
 	$(SAM_ENV) $(SAM) validate --lint
 	$(LINT_PY) tools/lint/check_template.py
 
-build: install  ## sam build, then each function's unzipped size with its layers
+build: install  ## sam build, then each function's unzipped size with its layers, and that every layer module has bytecode
 	$(SAM_ENV) $(SAM) build
 	$(PY) layers/sizes.py
+	$(PY) layers/bytecode.py
 
 layer-requirements: .venv/.synced  ## regenerate the layers' requirements from uv.lock
 	$(PY) layers/requirements.py --uv $(UV)

@@ -93,11 +93,20 @@ def test_sync_reads_its_sequence_from_a_local_index() -> None:
     assert [k["AttributeName"] for k in index["KeySchema"]] == ["pk", "seq"]
 
 
-@pytest.mark.parametrize("layer", ["DependenciesLayer", "SelfkindLayer"])
-def test_layers_are_built_for_the_runtime(layer: str) -> None:
+@pytest.mark.parametrize("layer", ["DependenciesLayer", "FirebaseLayer", "SelfkindLayer"])
+def test_layers_are_built_for_the_runtime_with_bytecode_python_uses_as_it_is(layer: str) -> None:
     resource = RESOURCES[layer]
-    assert resource["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     assert resource["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    build = (REPO_ROOT / resource["Properties"]["ContentUri"] / "Makefile").read_text()
+    # /opt is read-only on Lambda: a module without a .pyc Python accepts compiles at every cold start.
+    assert "compileall" in build
+    assert "--invalidation-mode unchecked-hash" in build
+
+
+def test_the_dependencies_layer_slims_botocore_after_installing() -> None:
+    build = (REPO_ROOT / "layers/deps/Makefile").read_text()
+    assert build.index("pip install") < build.index("slim_botocore.py") < build.index("compileall")
 
 
 def test_the_catalog_function_has_no_aws_permissions() -> None:
