@@ -72,6 +72,7 @@ def main() -> None:
                 "write_units": dict(meter.units),
                 "index_write_units": dict(meter.index_units),
                 "read_units": dict(meter.read_units),
+                "requests": dict(meter.requests),
             }
         )
     )
