@@ -255,3 +255,37 @@ def test_a_count_the_table_refuses_takes_the_record_back_and_fails_the_claim(
 
     # nothing of the claim stays: the redelivery claims it afresh, counted once
     assert not any(sk.startswith("NOTIF#") for sk in _items(table, "ana"))
+
+
+def test_a_return_with_the_streak_already_at_zero_reads_and_writes_nothing(aws: dict[str, str]) -> None:
+    # Every sync calls reset_unopened; a conditional write whose condition fails is still charged.
+    table = aws["Table"]
+    profiles = ProfileRepository(table, dynamodb_client())
+    NotificationRepository(table).claim_many([_request("ana", "n1", ErasureEpoch())], Lease("s", NOW), NOW)
+    assert profiles.get_engagement("ana").unopened_streak == 1
+    meter = WriteUnitMeter(dynamodb_client(), table)
+
+    profiles.reset_unopened("ana")  # a send not opened: written
+    assert (meter.requests["UpdateItem"], meter.units["UpdateItem"] > 0) == (1, True)
+    meter.reset()
+
+    profiles.reset_unopened("ana")  # already 0: read only
+    profiles.reset_unopened("ana")
+
+    assert dict(meter.requests) == {"GetItem": 2}
+    assert dict(meter.units) == {}
+    assert meter.read_units["GetItem"] == 2  # one strongly consistent read unit each
+    assert profiles.get_engagement("ana").unopened_streak == 0
+
+
+def test_a_first_return_marks_the_streak_reset_on_the_delivery_item_once(aws: dict[str, str]) -> None:
+    table = aws["Table"]
+    profiles = ProfileRepository(table, dynamodb_client())
+    meter = WriteUnitMeter(dynamodb_client(), table)
+
+    profiles.reset_unopened("bo")
+    profiles.reset_unopened("bo")
+
+    assert dict(meter.requests) == {"GetItem": 2, "UpdateItem": 1}
+    delivery = boto3.client("dynamodb").get_item(TableName=table, Key=erasure.delivery_key("bo"))["Item"]
+    assert delivery["unopened_streak"] == {"N": "0"}
