@@ -39,14 +39,14 @@ from devstack.aws import EmbeddedAws
 from devstack.events import http_api_event
 from devstack.runtime import function_environment, local_references
 from devstack.template import REPO_ROOT, functions
-from selfkind.content import exercise_ids
+from selfkind.content.catalog import exercise_ids
 from selfkind.data.keys import ROLLUP_WEEK_PREFIX, SYNC_HEAD_SK
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import insights, sync
 from selfkind.domain.rollups import OTHER_PRACTICE, practice_counter
 from selfkind.domain.sync_push_parsing import canonical_record_json
-from selfkind.models.catalog import Language
+from selfkind.models.language import Language
 from selfkind.models.sync import MAX_RECORDS_PER_PUSH, RecordChange
 
 NOW = datetime.now(UTC)

@@ -12,7 +12,7 @@ from bench.child import aws_environment, run_child
 from bench.moto_table import batch_put
 from devstack.aws import EmbeddedAws
 from devstack.fcm import FcmStandIn
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.data.engagement import stored_engagement
 from selfkind.data.keys import DELIVERY_SK, device_sk, user_pk
 from selfkind.data.reminder_repository import reminder_item

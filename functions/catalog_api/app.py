@@ -30,10 +30,10 @@ from selfkind.models.catalog import (
     Exercise,
     ExerciseFilter,
     ExerciseList,
-    Language,
     Technique,
     Theme,
 )
+from selfkind.models.language import Language
 from selfkind.observability import create_tracer, emit_counts
 from selfkind.settings import CatalogSettings
 

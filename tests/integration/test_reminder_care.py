@@ -12,12 +12,13 @@ import boto3
 import pytest
 
 from devstack.events import http_api_event
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.reminder_content import CHECK_IN_BODY, DISCREET_BODY, DISCREET_TITLE, OWN_WORDS_WAITING, TITLES
 from selfkind.domain.sync_push_parsing import canonical_record_json
-from selfkind.models.catalog import Language, SuitableTime
+from selfkind.models.catalog import SuitableTime
+from selfkind.models.language import Language
 from selfkind.models.reminders import NotificationPreview, ReminderKind, Settings
 from selfkind.models.sync import RecordChange
 from tests.conftest import Handler

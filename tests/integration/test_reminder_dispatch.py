@@ -12,7 +12,7 @@ from pytest_mock import MockerFixture
 
 from devstack.ticker import TickMovedBackError
 from selfkind.adapters.firebase_push import FirebasePushGateway
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.data.sync_repository import SyncRepository
 from selfkind.domain import sync
 from selfkind.domain.sync_push_parsing import canonical_record_json

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from devstack.events import http_api_event
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion

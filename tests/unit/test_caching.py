@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from selfkind.api.caching import entity_tag, localized_json_response
-from selfkind.models.catalog import Affirmation, InLanguage, Language, Theme
+from selfkind.models.catalog import Affirmation, InLanguage, Theme
+from selfkind.models.language import Language
 
 
 def _model() -> Affirmation:

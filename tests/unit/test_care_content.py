@@ -8,15 +8,9 @@ from datetime import date, time, timedelta
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from selfkind.content import (
-    check_programs,
-    load_catalog_content,
-    load_guides,
-    load_instruments,
-    load_programs,
-    load_prompts,
-    load_support_content,
-)
+from selfkind.content.care import check_programs, load_guides, load_programs, load_support_content
+from selfkind.content.catalog import load_catalog_content
+from selfkind.content.progress import load_instruments, load_prompts
 from selfkind.domain.reminder_content import suggestable_exercises
 from selfkind.models.catalog import Approach, Category, ExerciseContent, LocalizedText
 from selfkind.models.programs import ProgramContent

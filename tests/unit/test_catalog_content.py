@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.models.catalog import Category, LocalizedText, Technique, Theme
 
 CONTENT = load_catalog_content()

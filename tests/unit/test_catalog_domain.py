@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from selfkind.domain import catalog
-from selfkind.models.catalog import Approach, Category, ExerciseFilter, Language, Technique, Theme
+from selfkind.models.catalog import Approach, Category, ExerciseFilter, Technique, Theme
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 
 
 def test_no_filter_lists_every_exercise_in_the_language_asked() -> None:

@@ -10,7 +10,7 @@ from selfkind.domain.occurrence import DueOccurrence
 from selfkind.domain.old_due_index import plan
 from selfkind.domain.pacing import pacing_for
 from selfkind.domain.reminder_content import OwnAffirmation, choose_affirmation, choose_exercise, remember_affirmation
-from selfkind.models.catalog import Language
+from selfkind.models.language import Language
 from selfkind.models.reminders import Engagement, Pacing, ReminderKind, Settings, StoredReminder
 
 EIGHT_AM_NEW_YORK = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from selfkind.domain import insights, suggestions
 from selfkind.domain.insights import weeks_to_read
-from selfkind.models.catalog import Language
 from selfkind.models.insights import SuggestionReason
+from selfkind.models.language import Language
 from tests.sync_fakes import FakeSyncStore
 from tests.unit.test_rollups import check_in, entry, push, session
 

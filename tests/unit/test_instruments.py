@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from selfkind.content import FOLDER, INSTRUMENTS_FILE, load_instruments
+from selfkind.content import FOLDER
+from selfkind.content.progress import INSTRUMENTS_FILE, load_instruments
 from selfkind.domain.instruments import (
     REVERSE_KEYED,
     SCS_SF_ITEM_COUNT,
@@ -16,8 +17,8 @@ from selfkind.domain.instruments import (
     get_scs_sf,
     score_scs_sf,
 )
-from selfkind.models.catalog import Language
 from selfkind.models.instruments import InstrumentContent
+from selfkind.models.language import Language
 
 # Raes, Pommier, Neff & Van Gucht (2011), as on the official short form and the sources recorded in
 # instruments.json: word for word, curly apostrophes, and item 8 without its full stop, as the form prints it.

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from selfkind.api.negotiation import negotiate_language
-from selfkind.models.catalog import Language
+from selfkind.models.language import Language
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from selfkind.domain.notifications import notification_content
 from selfkind.domain.ports.delivery import NotificationState
-from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 from selfkind.models.reminders import NotificationRecord, ReminderKind
 from selfkind.models.sync import StoredRecord
 from tests.fakes import FakeEpochs, FakeNotifications, FakeProfiles, Faults

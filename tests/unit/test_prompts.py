@@ -7,10 +7,12 @@ from collections import Counter
 
 import pytest
 
-from selfkind.content import check_unique_ids, load_prompts
+from selfkind.content import check_unique_ids
+from selfkind.content.progress import load_prompts
 from selfkind.domain import prompts
-from selfkind.models.catalog import Language, Technique
+from selfkind.models.catalog import Technique
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 from selfkind.models.prompts import PromptFilter, PromptTheme
 
 PROMPTS = load_prompts()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.domain.reminder_content import (
     CHECK_IN_BODY,
     DISCREET_BODY,
@@ -20,7 +20,8 @@ from selfkind.domain.reminder_content import (
     practice_body,
 )
 from selfkind.domain.rollups import WeekRollup, practice_counter
-from selfkind.models.catalog import Language, SuitableTime
+from selfkind.models.catalog import SuitableTime
+from selfkind.models.language import Language
 from selfkind.models.reminders import Engagement, NotificationPreview, ReminderKind
 
 AFFIRMATIONS = {item.id: item for item in load_catalog_content().affirmations}

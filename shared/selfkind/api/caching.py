@@ -9,7 +9,8 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel
 
-from selfkind.models.catalog import InLanguage, Language
+from selfkind.models.catalog import InLanguage
+from selfkind.models.language import Language
 
 # How the catalog function answers a public route: it negotiates the language, calls the answer with it, and
 # sends the result with its ETag (or a 304). Routes registered from other modules are handed this callable.

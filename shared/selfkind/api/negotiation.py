@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from selfkind.models.catalog import DEFAULT_LANGUAGE, Language
+from selfkind.models.language import DEFAULT_LANGUAGE, Language
 
 _SUPPORTED = {language.value: language for language in Language}
 

@@ -15,8 +15,8 @@ from html import escape
 from selfkind.api.share_charts import bar_chart, line_chart
 from selfkind.api.share_text import TEXT
 from selfkind.domain import catalog, instruments
-from selfkind.models.catalog import Language
 from selfkind.models.insights import MIN_SESSIONS_TO_SAY, PracticeInsight
+from selfkind.models.language import Language
 from selfkind.models.shares import SharedEntry, SharePage, utc_day
 
 _STYLE = """

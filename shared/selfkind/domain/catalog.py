@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.models.catalog import (
     Affirmation,
     AffirmationContent,
@@ -13,11 +13,11 @@ from selfkind.models.catalog import (
     ExerciseContent,
     ExerciseFilter,
     ExerciseList,
-    Language,
     Step,
     Theme,
 )
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 
 
 def _localize_exercise(content: ExerciseContent, language: Language) -> Exercise:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from selfkind.content import load_guides
-from selfkind.models.catalog import Language
+from selfkind.content.care import load_guides
 from selfkind.models.exceptions import NotFoundError
 from selfkind.models.guides import Guide, GuideContent, GuideList, GuideSection, GuideSummary
+from selfkind.models.language import Language
 
 
 def _summary(content: GuideContent, language: Language) -> GuideSummary:

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from selfkind.domain.instruments import score_scs_sf
 from selfkind.domain.ports.progress import RollupReader
 from selfkind.domain.rollups import ENTRIES, MOOD_N, MOOD_SUM, Rollups, WeekRollup, parse_practice_counter
-from selfkind.models.catalog import Language
 from selfkind.models.insights import (
     MIN_SESSIONS_TO_SAY,
     Average,
@@ -24,6 +23,7 @@ from selfkind.models.insights import (
     PracticeInsight,
     WeekInsight,
 )
+from selfkind.models.language import Language
 
 HELPED_MOST_COUNT = 3
 CAVEAT = {

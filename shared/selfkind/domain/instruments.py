@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from selfkind.content import load_instruments
-from selfkind.models.catalog import Language
+from selfkind.content.progress import load_instruments
 from selfkind.models.instruments import (
     Instrument,
     InstrumentAnchor,
@@ -21,6 +20,7 @@ from selfkind.models.instruments import (
     InstrumentScoring,
     LanguageNote,
 )
+from selfkind.models.language import Language
 
 SCS_SF_ID = "scs-sf"
 SCS_SF_ITEM_COUNT = 12

@@ -5,8 +5,8 @@ from __future__ import annotations
 from selfkind.domain import catalog
 from selfkind.domain.ports.delivery import NotificationStore
 from selfkind.domain.ports.sync import OwnRecords
-from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 from selfkind.models.notifications import CatalogAffirmationView, NotificationContent, OwnAffirmationView
 from selfkind.models.reminders import NotificationRecord
 from selfkind.models.sync import StoredRecord, columns_of

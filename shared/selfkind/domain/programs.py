@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from selfkind.content import load_catalog_content, load_programs
-from selfkind.models.catalog import ExerciseContent, Language
+from selfkind.content.care import load_programs
+from selfkind.content.catalog import load_catalog_content
+from selfkind.models.catalog import ExerciseContent
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 from selfkind.models.programs import Program, ProgramContent, ProgramDay, ProgramList, ProgramStep, ProgramSummary
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from selfkind.content import load_prompts
-from selfkind.models.catalog import Language
+from selfkind.content.progress import load_prompts
 from selfkind.models.exceptions import NotFoundError
+from selfkind.models.language import Language
 from selfkind.models.prompts import Prompt, PromptContent, PromptFilter, PromptList
 
 

@@ -17,11 +17,12 @@ from datetime import datetime, time
 from functools import cache
 from math import gcd
 
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.domain import suggestions
 from selfkind.domain.rollups import WeekRollup
 from selfkind.domain.time_of_day import suitable_times_at
-from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent, Language
+from selfkind.models.catalog import AffirmationContent, Category, ExerciseContent
+from selfkind.models.language import Language
 from selfkind.models.reminders import Engagement, NotificationPreview, ReminderKind
 
 RECENT_WINDOW = 7  # no affirmation repeats within the last 7 when at least 8 are available

@@ -112,7 +112,7 @@ def week_start(moment_ms: float, timezone: str) -> tuple[WeekStart, int]:
 def practice_key(exercise_id: str) -> str:
     # Imported here, not above: the content package loads every content model, which the sync function's
     # cold start should not pay for before a push that holds a practice session.
-    from selfkind.content import exercise_ids
+    from selfkind.content.catalog import exercise_ids
 
     return exercise_id if exercise_id in exercise_ids() else OTHER_PRACTICE
 

@@ -11,8 +11,8 @@ from selfkind.domain.ports.progress import RollupReader
 from selfkind.domain.ports.shares import ShareStore
 from selfkind.domain.ports.sync import OwnRecords
 from selfkind.domain.shares import TOKEN, token_sha256
-from selfkind.models.catalog import Language
 from selfkind.models.exceptions import NotFoundError, ShareExpiredError
+from selfkind.models.language import Language
 from selfkind.models.shares import SharedEntry, SharePage, utc_day
 from selfkind.models.sync import columns_of
 

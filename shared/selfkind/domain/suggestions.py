@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from selfkind.content import load_catalog_content
+from selfkind.content.catalog import load_catalog_content
 from selfkind.domain.insights import local_weeks, practice_totals, weeks_to_read
 from selfkind.domain.ports.progress import RollupReader
 from selfkind.domain.rollups import Rollups, WeekRollup, parse_practice_counter
 from selfkind.domain.time_of_day import suitable_times_at
-from selfkind.models.catalog import Category, ExerciseContent, Language, Technique
+from selfkind.models.catalog import Category, ExerciseContent, Technique
 from selfkind.models.insights import Suggestion, SuggestionReason, Suggestions
+from selfkind.models.language import Language
 
 MAX_SUGGESTIONS = 5
 HISTORY_WEEKS = 12  # what "has helped you" and "new to you" look back over

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from selfkind.content import load_support_content
-from selfkind.models.catalog import Language
+from selfkind.content.care import load_support_content
+from selfkind.models.language import Language
 from selfkind.models.support import (
     CountrySupportContent,
     Helpline,

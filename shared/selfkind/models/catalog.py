@@ -7,15 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from selfkind.models.language import Language
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
-
-
-class Language(StrEnum):
-    EN = "en"
-    ES = "es"
-
-
-DEFAULT_LANGUAGE = Language.EN
 
 
 class InLanguage(BaseModel):

@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from selfkind.models.catalog import InLanguage, Language, LocalizedText, Slug
+from selfkind.models.catalog import InLanguage, LocalizedText, Slug
+from selfkind.models.language import Language
 
 _Verbatim = Annotated[str, StringConstraints(min_length=1, max_length=500)]  # never stripped or reformatted
 _Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from selfkind.models.insights import CheckInScore, PracticeInsight, WeekInsight
-from selfkind.models.sync import RecordId
+from selfkind.models.record_id import RecordId
 
 MAX_LIVE_SHARES = 5
 MAX_SHARED_ENTRIES = 20

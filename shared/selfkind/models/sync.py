@@ -23,8 +23,8 @@ from pydantic import (
 )
 
 from selfkind.models.erasure import ErasureEpoch
+from selfkind.models.record_id import RecordId
 
-RecordId = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Bounds on each member of the union, so the JSON Schema carries them (on the union they would not).
 Millis = Annotated[StrictInt, Field(ge=0, le=10**14)] | Annotated[StrictFloat, Field(ge=0, le=1e14)]
 Seconds = Annotated[StrictInt, Field(ge=0, le=86_400)] | Annotated[StrictFloat, Field(ge=0, le=86_400)]
