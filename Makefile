@@ -110,4 +110,4 @@ deploy-prod: build
 	$(SAM_ENV) $(SAM) deploy --config-env prod
 
 clean:
-	rm -rf .venv .tools tools/sam/.venv .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools tools/sam/.venv .aws-sam .pytest_cache .mypy_cache .ruff_cache .devstack

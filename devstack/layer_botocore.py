@@ -8,6 +8,7 @@ cold starts are measured as deployed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 import botocore
 
 from devstack.template import REPO_ROOT
-from layers.deps.slim_botocore import slim
+from layers.deps import slim_botocore
 
 CACHE = REPO_ROOT / ".devstack" / "layer"
 
@@ -25,12 +26,14 @@ CACHE = REPO_ROOT / ".devstack" / "layer"
 @cache
 def layer_botocore_path() -> str:
     """The directory to put on a function's PYTHONPATH: it holds the slimmed `botocore` package."""
-    target = CACHE / f"botocore-{botocore.__version__}"
+    # Keyed by what it is made from, so a service added to KEPT_SERVICES is there at the next start.
+    rules = hashlib.sha256(Path(slim_botocore.__file__).read_bytes()).hexdigest()[:12]
+    target = CACHE / f"botocore-{botocore.__version__}-{rules}"
     if not (target / "botocore").is_dir():
         CACHE.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(dir=CACHE, prefix=".building-"))
         shutil.copytree(Path(botocore.__file__).parent, building / "botocore")
-        slim(building / "botocore")
+        slim_botocore.slim(building / "botocore")
         try:
             os.rename(building, target)  # atomic: a concurrent build's copy is as good as ours
         except OSError:

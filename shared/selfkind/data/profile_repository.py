@@ -64,9 +64,9 @@ class ProfileRepository(Repository):
         on the engagement's item of its own (selfkind.data.engagement) is read as reset.
 
         Read first, as every sync calls this and the streak is nearly always 0 already: a conditional
-        write whose condition fails is still charged as a write of the item (its engagement makes it
-        1 to 2 KB) (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html),
-        where the read is one read unit, a fifth of one write unit's price. A send that counts between the
+        write whose condition fails is still charged as a write of the item, one write unit
+        (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html),
+        where the read is one read unit, a fifth of a write unit's price. A send that counts between the
         read and now stays counted until the person's next sync or open."""
         found = self.client.get_item(
             TableName=self._table_name,
