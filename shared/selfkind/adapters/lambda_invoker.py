@@ -41,9 +41,9 @@ class WorkerInvoker:
     def client(self) -> LambdaClient:
         return self._client or lambda_client()
 
-    def _invoke(self, client: LambdaClient, work: ShardWork) -> bool:
+    def _invoke(self, work: ShardWork) -> bool:
         try:
-            client.invoke(
+            self.client.invoke(
                 FunctionName=self._function_name, InvocationType="Event", Payload=work.model_dump_json().encode()
             )
         except (ClientError, BotoCoreError):
@@ -51,11 +51,9 @@ class WorkerInvoker:
         return True
 
     def dispatch(self, work: list[ShardWork]) -> None:
-        # The client is built here, once: built first inside the pool, every thread would build its own
-        # (functools.cache does not hold the others back), a service model loaded 16 times at a cold start.
-        client = self.client
+        # The threads may all ask for the client first: lambda_client is built once however many ask.
         with ThreadPoolExecutor(_PARALLEL_INVOKES, thread_name_prefix="invoke") as pool:
-            started = list(pool.map(lambda shard: self._invoke(client, shard), work))
+            started = list(pool.map(self._invoke, work))
         if not all(started):
             # The shards that did start run; the rest are read by the next tick, due as they are.
             raise DependencyError("lambda", f"invoke ({started.count(False)} of {len(work)} not started)")
