@@ -41,6 +41,12 @@ def iso_utc(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def stored_instant(item: dict[str, Any], name: str) -> datetime | None:
+    """An item's ISO 8601 string attribute as an instant; None when the item has none."""
+    value = item.get(name, {}).get("S")
+    return datetime.fromisoformat(value) if value else None
+
+
 def _backoff(attempt: int) -> None:
     time.sleep(0.025 * 2**attempt * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not security)
 

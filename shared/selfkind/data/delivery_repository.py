@@ -6,7 +6,7 @@ one small conditional write (1 write unit) that an erasure begun since the epoch
 Attributes: erasures, erasing_until (the mirror, written by the erasure's `begin`, which replaces the
 item with them alone); d_<YYYY-MM-DD> (the sends of that local day; a count keeps the day and the one
 before, and removes the week before them); docz (the engagement, compressed: selfkind.data.
-profile_repository) and unopened_streak.
+engagement) and unopened_streak.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from selfkind.data.base import Repository
+from selfkind.data.base import Repository, error_code
 from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK, user_from_pk, user_pk
 from selfkind.domain.sequence import INITIAL_SEQ
 from selfkind.models.erasure import ErasureEpoch
@@ -229,7 +229,7 @@ def finish(client: DynamoDBClient, table_name: str, user_id: str, epoch: Erasure
                 ExpressionAttributeValues={":erasures": {"N": str(epoch.erasures)}},
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
 

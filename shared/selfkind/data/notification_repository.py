@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, error_code, iso_utc
+from selfkind.data.base import Repository, error_code, iso_utc, stored_instant
 from selfkind.data.delivery_repository import DeliveryRepository
 from selfkind.data.keys import NOTIFICATION_PREFIX, notification_sk, user_from_pk
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion, NotificationState
@@ -56,20 +56,15 @@ def _record(item: dict[str, Any]) -> NotificationRecord:
         update={
             "status": item["status"]["S"],
             "delivered": [value["S"] for value in item.get("delivered", {"L": []})["L"]],
-            "sent_at": _instant(item, "sent_at"),
-            "opened_at": _instant(item, "opened_at"),
+            "sent_at": stored_instant(item, "sent_at"),
+            "opened_at": stored_instant(item, "opened_at"),
         }
     )
 
 
-def _instant(item: dict[str, Any], name: str) -> datetime | None:
-    value = item.get(name, {}).get("S")
-    return datetime.fromisoformat(value) if value else None
-
-
 def _state(item: dict[str, Any]) -> NotificationState:
     owner = item.get("lease_owner", {}).get("S")
-    return NotificationState(record=_record(item), lease_owner=owner, lease_until=_instant(item, "lease_until"))
+    return NotificationState(record=_record(item), lease_owner=owner, lease_until=stored_instant(item, "lease_until"))
 
 
 def _rounds[T](entries: Sequence[T], user_of: Any) -> Iterator[list[T]]:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from selfkind.data import erasure
-from selfkind.data.base import Repository, iso_utc
+from selfkind.data.base import Repository, iso_utc, stored_instant
 from selfkind.data.keys import DUE_INDEX, REMINDER_PREFIX, WHEEL_INDEX, reminder_sk, user_from_pk, user_pk
 from selfkind.domain.ports.tick import Advance, DueReminder, SweptReminder
 from selfkind.domain.tick import MAX_SHARD_VALUES, shard_of
@@ -59,12 +59,12 @@ def _slot_query(shard_value: int, first_slot: str, last_slot: str) -> dict[str, 
 
 def _reminder(item: dict[str, Any]) -> StoredReminder:
     reminder = StoredReminder.model_validate_json(item["doc"]["S"])
-    anchor = item.get("due_at", item.get("wheel_from", {})).get("S")  # the old index's, else the wheel's
-    last_sent = item.get("last_sent_at", {}).get("S")  # written before sends were kept with engagement
     return reminder.model_copy(
         update={
-            "next_fire_at": datetime.fromisoformat(anchor) if anchor else None,
-            "last_sent_at": datetime.fromisoformat(last_sent) if last_sent else None,
+            # The old index's anchor, else the wheel's.
+            "next_fire_at": stored_instant(item, "due_at") or stored_instant(item, "wheel_from"),
+            # Written before sends were kept with the engagement.
+            "last_sent_at": stored_instant(item, "last_sent_at"),
         }
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from selfkind.data.base import Repository, error_code, iso_utc
+from selfkind.data.base import Repository, error_code, iso_utc, stored_instant
 from selfkind.data.keys import shard_lease_pk
 from selfkind.domain.ports.tick import ShardGrant
 from selfkind.domain.wheel import MINUTE, minute_floor
@@ -44,7 +44,7 @@ class ShardLeaseRepository(Repository):
             ConsistentRead=True,
             ProjectionExpression="pending",
         ).get("Item", {})
-        return _instant(item, "pending")
+        return stored_instant(item, "pending")
 
     def request(self, shard_key: str, tick: datetime) -> None:
         newest = self._update(
@@ -74,7 +74,9 @@ class ShardLeaseRepository(Repository):
         )
         if item is None:
             return None
-        return ShardGrant(requested=datetime.fromisoformat(item["requested"]["S"]), pending=_instant(item, "pending"))
+        return ShardGrant(
+            requested=datetime.fromisoformat(item["requested"]["S"]), pending=stored_instant(item, "pending")
+        )
 
     def release(
         self, shard_key: str, owner: str, done: datetime | None, resume_at: datetime | None = None
@@ -111,8 +113,3 @@ class ShardLeaseRepository(Repository):
         if kept is None:
             return None  # no longer ours (it outlived its lease): the holder now carries on
         return datetime.fromisoformat(kept["requested"]["S"])
-
-
-def _instant(item: dict[str, Any], name: str) -> datetime | None:
-    value = item.get(name, {}).get("S")
-    return datetime.fromisoformat(value) if value else None
