@@ -15,7 +15,6 @@ from selfkind.domain.tick_report import ShardFailedError
 from selfkind.domain.wheel import (
     MAX_CATCH_UP,
     MINUTE,
-    placement,
     read_in_slot,
     slot_of,
     slot_ranges,
@@ -94,7 +93,7 @@ def test_a_daily_reminder_moves_to_its_new_minute_when_the_clocks_change_and_fir
 def test_a_reminder_set_down_after_its_minute_was_read_waits_for_its_next_occurrence() -> None:
     nine = datetime(2027, 3, 16, 13, 0, tzinfo=UTC)
     edited_after_nine = _daily(nine).model_copy(
-        update={"next_fire_at": placement(_daily(nine), nine + timedelta(seconds=30))}
+        update={"next_fire_at": upcoming(_daily(nine), nine + timedelta(seconds=30))}  # as put_reminder sets it
     )
 
     step = read_in_slot(edited_after_nine, nine, nine + timedelta(seconds=40))
@@ -166,7 +165,7 @@ def test_reading_only_the_slot_it_waits_in_sends_exactly_the_schedule_over_five_
         every_weeks=4 if case["check_in"] else 1,
         anchor=start.astimezone(zone).date() if case["check_in"] else None,
     )
-    stored = base.model_copy(update={"next_fire_at": placement(base, start)})
+    stored = base.model_copy(update={"next_fire_at": upcoming(base, start)})  # as put_reminder sets it
     end = start + timedelta(days=35)
     expected = []
     occurrence = upcoming(base, start)

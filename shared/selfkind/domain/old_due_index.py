@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from selfkind.domain.occurrence import LATE_WINDOW
-from selfkind.domain.schedule import next_occurrence
-from selfkind.models.reminders import StoredReminder, clock_to_time
+from selfkind.domain.wheel import upcoming
+from selfkind.models.reminders import StoredReminder
 
 
 @dataclass(frozen=True)
@@ -21,14 +20,10 @@ class TickPlan:
 
 def plan(reminder: StoredReminder, now: datetime) -> TickPlan:
     assert reminder.next_fire_at is not None
-    zone = ZoneInfo(reminder.timezone)
-    local_time = clock_to_time(reminder.local_time)
     occurrence = reminder.next_fire_at
     expired = occurrence <= now - LATE_WINDOW
-    every, anchor = reminder.every_weeks, reminder.anchor
     if expired:  # too late to be kind: skip ahead, whatever the outage length
-        occurrence = next_occurrence(local_time, reminder.days, zone, now - LATE_WINDOW, every, anchor)
+        occurrence = upcoming(reminder, now - LATE_WINDOW)
     if occurrence > now:
         return TickPlan(send=None, following=occurrence, expired=expired)
-    following = next_occurrence(local_time, reminder.days, zone, occurrence, every, anchor)
-    return TickPlan(send=occurrence, following=following, expired=expired)
+    return TickPlan(send=occurrence, following=upcoming(reminder, occurrence), expired=expired)

@@ -112,11 +112,6 @@ def read_in_slot(reminder: StoredReminder, minute: datetime, now: datetime) -> W
     return WheelStep(send=minute if fires_now and not expired else None, expired=expired, move_to=move_to)
 
 
-def placement(reminder: StoredReminder, now: datetime) -> datetime:
-    """Where a reminder written now first waits: its next occurrence after now."""
-    return upcoming(reminder, now)
-
-
 def misplaced(reminder: StoredReminder, now: datetime, *, in_old_index: bool) -> datetime | None:
     """Where a stored reminder should wait instead, or None when it waits in the right slot: the slot of
     its next occurrence (at or after now's minute), from which the tick will read it in time. A reminder
