@@ -41,6 +41,7 @@ def cold_and_warm_ms(
         ]
         # botocore as the DependenciesLayer ships it, for every function and the baseline alike.
         env = {**os.environ, **environment, "PYTHONPATH": layer_botocore_path()}
-        subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, capture_output=True)
+        # The handler's logs (stdout) are not the bench's; a failure shows its traceback (stderr).
+        subprocess.run(command, cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         figures = json.loads(Path(result.name).read_text())
     return figures["cold_ms"], figures["warm_ms"]
