@@ -41,9 +41,9 @@ class WorkerInvoker:
     def client(self) -> LambdaClient:
         return self._client or lambda_client()
 
-    def _invoke(self, work: ShardWork) -> bool:
+    def _invoke(self, client: LambdaClient, work: ShardWork) -> bool:
         try:
-            self.client.invoke(
+            client.invoke(
                 FunctionName=self._function_name, InvocationType="Event", Payload=work.model_dump_json().encode()
             )
         except (ClientError, BotoCoreError):
@@ -51,9 +51,12 @@ class WorkerInvoker:
         return True
 
     def dispatch(self, work: list[ShardWork]) -> None:
-        # The threads may all ask for the client first: lambda_client is built once however many ask.
+        # The client is built here, before the pool, although lambda_client is built once however many
+        # threads ask: built by the first of the pool's threads while the others wait, the scheduler's
+        # cold start measured about 1.3 s in 8 runs of 12, against 0.33-0.36 s in all 12 built here.
+        client = self.client
         with ThreadPoolExecutor(_PARALLEL_INVOKES, thread_name_prefix="invoke") as pool:
-            started = list(pool.map(self._invoke, work))
+            started = list(pool.map(lambda shard: self._invoke(client, shard), work))
         if not all(started):
             # The shards that did start run; the rest are read by the next tick, due as they are.
             raise DependencyError("lambda", f"invoke ({started.count(False)} of {len(work)} not started)")
