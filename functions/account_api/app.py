@@ -29,6 +29,7 @@ from selfkind.data.reminder_repository import ReminderRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.share_repository import ShareRepository
 from selfkind.data.sync_repository import SyncRepository
+from selfkind.data.unopened_streak_repository import UnopenedStreakRepository
 from selfkind.domain import account, notifications, reminders
 from selfkind.domain.ports.stores import AccountStores
 from selfkind.models.account import AccountExport
@@ -57,6 +58,7 @@ stores = AccountStores(
     DeviceRepository(table),
     ReminderRepository(table, shards=settings.reminder_shards),
     ProfileRepository(table),
+    UnopenedStreakRepository(table),
     NotificationRepository(table),
     AccountRepository(table),
     ShareRepository(table),
@@ -132,7 +134,7 @@ def put_settings(new_settings: Annotated[Settings, Body()]) -> Settings:
     responses=documented_responses(NO_CONTENT, HTTPStatus.NOT_FOUND),
 )
 def notification_opened(notification_id: Id) -> Response[str]:
-    reminders.mark_opened(stores.notifications, stores.profile, _user(), notification_id, datetime.now(UTC))
+    reminders.mark_opened(stores.notifications, stores.unopened_streak, _user(), notification_id, datetime.now(UTC))
     metrics.add_metric(name="NotificationOpened", unit=MetricUnit.Count, value=1)
     return _no_content()
 

@@ -20,10 +20,10 @@ from selfkind.api.conventions import JWT, WRITE_PROBLEMS
 from selfkind.api.problems import documented_responses
 from selfkind.api.progress_routes import progress_router
 from selfkind.api.resolver import create_resolver
-from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.rollup_repository import RollupRepository
 from selfkind.data.sync_repository import SyncRepository
-from selfkind.domain import pacing, sync
+from selfkind.data.unopened_streak_repository import UnopenedStreakRepository
+from selfkind.domain import presence, sync
 from selfkind.domain.sync_push_parsing import record_changes
 from selfkind.models.sync import PushBody, PushResult, RecordChange, SyncPullResponse
 from selfkind.models.sync_pull import parse_pull_query
@@ -35,7 +35,7 @@ tracer = create_tracer()
 metrics = Metrics()
 settings = SyncSettings.from_environment()
 store = SyncRepository(settings.table_name)
-profile = ProfileRepository(settings.table_name)
+unopened_streak = UnopenedStreakRepository(settings.table_name)
 app = create_resolver(metrics, logger)
 app.include_router(progress_router(RollupRepository(settings.table_name)))
 NO_STORE = {"Cache-Control": "no-store"}
@@ -51,7 +51,7 @@ def pull_changes(
 ) -> Response[str]:
     request = parse_pull_query(current_user_id(app.current_event), last_pulled_at, schema_version, migration)
     page = sync.pull(store, request, now=datetime.now(UTC))
-    pacing.user_returned(profile, request.user_id)
+    presence.user_returned(unopened_streak, request.user_id)
     metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
     logger.info("Pulled", timestamp=page.timestamp, has_more=page.has_more, replacement=page.replacement)
     return Response(200, content_type="application/json", body=page.to_json(), headers=NO_STORE)
@@ -84,7 +84,7 @@ def push_changes(
         )
     else:
         apply()
-    pacing.user_returned(profile, user_id)
+    presence.user_returned(unopened_streak, user_id)
     metrics.add_metric(name="SyncPushes", unit=MetricUnit.Count, value=1)
     return Response(200, content_type="application/json", body="{}", headers=NO_STORE)
 

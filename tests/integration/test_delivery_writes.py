@@ -21,6 +21,7 @@ from selfkind.data.clients import dynamodb_client
 from selfkind.data.keys import DELIVERY_SK, SYNC_HEAD_SK
 from selfkind.data.notification_repository import NotificationRepository
 from selfkind.data.profile_repository import ProfileRepository
+from selfkind.data.unopened_streak_repository import UnopenedStreakRepository
 from selfkind.domain.ports.delivery import Claim, ClaimRequest, Completion
 from selfkind.domain.ports.lease import Lease
 from selfkind.models.erasure import ErasureEpoch
@@ -226,7 +227,7 @@ def test_a_reset_before_any_send_moved_the_engagement_is_read_as_reset(aws: dict
     profiles = ProfileRepository(table)
     assert profiles.get_engagement("ana").unopened_streak == 4
 
-    profiles.reset_unopened("ana")
+    UnopenedStreakRepository(table).reset_unopened("ana")
 
     assert profiles.get_engagement("ana").unopened_streak == 0
     NotificationRepository(table).claim_many(
@@ -261,16 +262,17 @@ def test_a_return_with_the_streak_already_at_zero_reads_and_writes_nothing(aws: 
     # Every sync calls reset_unopened; a conditional write whose condition fails is still charged.
     table = aws["Table"]
     profiles = ProfileRepository(table, dynamodb_client())
+    streak = UnopenedStreakRepository(table, dynamodb_client())
     NotificationRepository(table).claim_many([_request("ana", "n1", ErasureEpoch())], Lease("s", NOW), NOW)
     assert profiles.get_engagement("ana").unopened_streak == 1
     meter = WriteUnitMeter(dynamodb_client(), table)
 
-    profiles.reset_unopened("ana")  # a send not opened: written
+    streak.reset_unopened("ana")  # a send not opened: written
     assert (meter.requests["UpdateItem"], meter.units["UpdateItem"] > 0) == (1, True)
     meter.reset()
 
-    profiles.reset_unopened("ana")  # already 0: read only
-    profiles.reset_unopened("ana")
+    streak.reset_unopened("ana")  # already 0: read only
+    streak.reset_unopened("ana")
 
     assert dict(meter.requests) == {"GetItem": 2}
     assert dict(meter.units) == {}
@@ -280,11 +282,11 @@ def test_a_return_with_the_streak_already_at_zero_reads_and_writes_nothing(aws: 
 
 def test_a_first_return_marks_the_streak_reset_on_the_delivery_item_once(aws: dict[str, str]) -> None:
     table = aws["Table"]
-    profiles = ProfileRepository(table, dynamodb_client())
+    streak = UnopenedStreakRepository(table, dynamodb_client())
     meter = WriteUnitMeter(dynamodb_client(), table)
 
-    profiles.reset_unopened("bo")
-    profiles.reset_unopened("bo")
+    streak.reset_unopened("bo")
+    streak.reset_unopened("bo")
 
     assert dict(meter.requests) == {"GetItem": 2, "UpdateItem": 1}
     delivery = boto3.client("dynamodb").get_item(TableName=table, Key=erasure.delivery_key("bo"))["Item"]

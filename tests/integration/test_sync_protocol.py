@@ -9,6 +9,8 @@ import boto3
 import pytest
 from pytest_mock import MockerFixture
 
+from selfkind.data import erasure
+from selfkind.data.profile_repository import ProfileRepository
 from selfkind.data.sync_repository import SyncRepository
 from tests.conftest import Handler
 from tests.sync_client import Device, changes, journal_entry, pull_event, push_event
@@ -393,3 +395,27 @@ def test_a_lambda_retry_of_an_interrupted_push_converges(
     assert sync(event)["statusCode"] == 200  # the very same request again
 
     assert _head(aws, "alice") == 1 + 120
+
+
+def _set_unopened_streak(aws: dict[str, str], user: str, streak: int) -> None:
+    """As the sender counts them: notifications in a row the person left unopened."""
+    boto3.client("dynamodb").update_item(
+        TableName=aws["Table"],
+        Key=erasure.delivery_key(user),
+        UpdateExpression="SET unopened_streak = :streak",
+        ExpressionAttributeValues={":streak": {"N": str(streak)}},
+    )
+
+
+def test_a_pull_and_a_push_each_bring_thinned_reminders_back_to_their_cadence(
+    alice: Device, aws: dict[str, str]
+) -> None:
+    profiles = ProfileRepository(aws["Table"], boto3.client("dynamodb"))
+    _set_unopened_streak(aws, "alice", 4)
+
+    alice.pull()
+    assert profiles.get_engagement("alice").unopened_streak == 0
+
+    _set_unopened_streak(aws, "alice", 7)
+    assert alice.push(changes(created=[journal_entry("e1")]))["statusCode"] == 200
+    assert profiles.get_engagement("alice").unopened_streak == 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from selfkind.data import erasure
 from selfkind.data.base import Repository
 from selfkind.data.engagement import read_engagement
@@ -57,33 +55,3 @@ class ProfileRepository(Repository):
     def _read(self, *user_ids: str, sks: tuple[str, ...]) -> dict[tuple[str, str], dict[str, Any]]:
         items = self._batch_get_items([self._key(user_id, sk) for user_id in user_ids for sk in sks])
         return {(user_from_pk(item["pk"]["S"]), item["sk"]["S"]): item for item in items}
-
-    def reset_unopened(self, user_id: str) -> None:
-        """The user opened a notification or synced: back to the normal cadence (a no-op when it is). On
-        the delivery item, where sends count the streak; written there the first time, so a streak still
-        on the engagement's item of its own (selfkind.data.engagement) is read as reset.
-
-        Read first, as every sync calls this and the streak is nearly always 0 already: a conditional
-        write whose condition fails is still charged as a write of the item, one write unit
-        (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html),
-        where the read is one read unit, a fifth of a write unit's price. A send that counts between the
-        read and now stays counted until the person's next sync or open."""
-        found = self.client.get_item(
-            TableName=self._table_name,
-            Key=erasure.delivery_key(user_id),
-            ProjectionExpression="unopened_streak",
-            ConsistentRead=True,
-        ).get("Item", {})
-        if found.get("unopened_streak") == {"N": "0"}:
-            return
-        try:
-            self.client.update_item(
-                TableName=self._table_name,
-                Key=erasure.delivery_key(user_id),
-                UpdateExpression="SET unopened_streak = :zero",
-                ConditionExpression="attribute_not_exists(unopened_streak) OR unopened_streak > :zero",
-                ExpressionAttributeValues={":zero": {"N": "0"}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise

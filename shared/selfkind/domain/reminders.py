@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from selfkind.domain.pacing import pacing_for, user_returned
+from selfkind.domain.pacing import pacing_for
 from selfkind.domain.ports.account import DeviceRegistry, DeviceStore, ProfileStore, ReminderStore
 from selfkind.domain.ports.delivery import NotificationStore
+from selfkind.domain.ports.presence import UnopenedStreakStore
+from selfkind.domain.presence import user_returned
 from selfkind.domain.schedule import local_date, next_occurrence
 from selfkind.domain.wheel import upcoming
 from selfkind.models.exceptions import InvalidInputError, NotFoundError, RosterChangedError, ServiceBusyError
@@ -210,8 +212,8 @@ def put_settings(profile: ProfileStore, user_id: str, settings: Settings, now: d
 
 
 def mark_opened(
-    notifications: NotificationStore, profile: ProfileStore, user_id: str, notification_id: str, now: datetime
+    notifications: NotificationStore, streak: UnopenedStreakStore, user_id: str, notification_id: str, now: datetime
 ) -> None:
     if not notifications.mark_opened(user_id, notification_id, now):
         raise NotFoundError("notification", notification_id)
-    user_returned(profile, user_id)
+    user_returned(streak, user_id)

@@ -8,6 +8,7 @@ and tests/sync_fakes.py), and the values that cross them. One module per capabil
 - delivery: notification claims and completions, and what the sender reads;
 - push: the push service (FCM through firebase-admin);
 - progress: the insights rollups a person's progress reads;
+- presence: the unopened streak a return resets (apart, so a sync builds no reminder models for it);
 - stores: the stores each use case is handed together.
 
 The domain never imports boto3, firebase_admin or Powertools (tests/unit/test_architecture.py).

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from selfkind.domain.ports.account import AccountEraser, DeviceRegistry, DeviceStore, ProfileStore, ReminderStore
 from selfkind.domain.ports.delivery import EpochStore, NotificationStore, PracticeSums, SyncedRecords
+from selfkind.domain.ports.presence import UnopenedStreakStore
 from selfkind.domain.ports.shares import ShareStore
 from selfkind.domain.ports.sync import SyncStore
 
@@ -16,6 +17,7 @@ class AccountStores:
     devices: DeviceRegistry
     reminders: ReminderStore
     profile: ProfileStore
+    unopened_streak: UnopenedStreakStore
     notifications: NotificationStore
     eraser: AccountEraser
     shares: ShareStore
