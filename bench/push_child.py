@@ -1,10 +1,13 @@
-"""One push-delivery run in a fresh process: `python -m bench.push_child <sender|send_each> <config.json>`.
+"""One push-delivery run in a fresh process:
+`python -m bench.push_child <sender|send_each|send_each_async> <config.json>`.
 
-Prints JSON: messages per second, peak threads and peak memory growth while sending.
+Prints JSON: messages per second, the process's CPU per message (the sampler's own excluded), peak
+threads and peak memory growth while sending.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -34,6 +37,7 @@ class _Peaks:
     def __init__(self) -> None:
         self.threads = 0
         self.rss_kib = 0
+        self.cpu_seconds = 0.0  # the sampler's own, taken out of the process's
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -42,6 +46,7 @@ class _Peaks:
             self.threads = max(self.threads, _threads() - 1)  # not counting the sampler itself
             self.rss_kib = max(self.rss_kib, _rss_kib())
             time.sleep(0.001)
+        self.cpu_seconds = time.thread_time()
 
     def __enter__(self) -> _Peaks:
         self._thread.start()
@@ -81,19 +86,27 @@ def main() -> None:
     baseline_rss = _rss_kib()
     with _Peaks() as peaks:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         if variant == "sender":
             results = gateway.send_all(pushes)
             delivered = sum(result.outcome.value == "delivered" for result in results.values())
-        else:
+        elif variant == "send_each":
             batch = messaging.send_each([to_message(push) for push in pushes], app=app)
             delivered = batch.success_count
+        else:  # firebase-admin's asyncio client over httpx
+            messages = [to_message(push) for push in pushes]
+            batch = asyncio.run(messaging.send_each_async(messages, app=app))
+            delivered = batch.success_count
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+    cpu -= peaks.cpu_seconds
     print(
         json.dumps(
             {
                 "delivered": delivered,
                 "seconds": elapsed,
                 "per_second": delivered / elapsed,
+                "cpu_ms_per_message": cpu * 1000 / len(pushes),
                 "peak_threads": peaks.threads,
                 "peak_rss_growth_mib": (peaks.rss_kib - baseline_rss) / 1024,
             }
