@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -48,18 +49,12 @@ def main() -> None:
     server = multiprocessing.Process(target=_serve, args=(sending,), daemon=True)
     server.start()
     port = receiving.recv()
-    import boto3
+    # The functions' own client, as they build it (credentials and region from the bench's environment),
+    # sent to the canned server: boto3 reads a service's endpoint from AWS_ENDPOINT_URL_<SERVICE>.
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{port}"
+    from selfkind.data.clients import dynamodb_client
 
-    from selfkind.data.clients import _DYNAMODB_CONFIG
-
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-        config=_DYNAMODB_CONFIG,
-    )
+    client = dynamodb_client()
     key = {"pk": {"S": "USER#bench"}, "sk": {"S": "DELIVERY"}}
     for _ in range(100):  # warm: the connection, botocore's caches
         client.get_item(TableName="bench", Key=key, ConsistentRead=True)
