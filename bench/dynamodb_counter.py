@@ -1,7 +1,9 @@
-"""Counts the DynamoDB requests a client makes and the items they read, from botocore's own events."""
+"""Counts the DynamoDB requests a client makes and the items they read, from botocore's own events
+(thread-safe: the sender and the tick make theirs from pools of threads)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -10,20 +12,25 @@ class RequestCounter:
     def __init__(self, client: Any) -> None:
         self.requests: Counter[str] = Counter()
         self.items_read = 0
+        self._lock = threading.Lock()
         client.meta.events.register("after-call.dynamodb", self._count)
 
     def _count(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        self.requests[model.name] += 1
+        read = 0
         if model.name in ("Query", "Scan"):
-            self.items_read += parsed.get("ScannedCount", parsed.get("Count", 0))
+            read = parsed.get("ScannedCount", parsed.get("Count", 0))
         elif model.name == "GetItem":
-            self.items_read += 1 if parsed.get("Item") else 0
+            read = 1 if parsed.get("Item") else 0
         elif model.name == "BatchGetItem":
-            self.items_read += sum(len(items) for items in parsed.get("Responses", {}).values())
+            read = sum(len(items) for items in parsed.get("Responses", {}).values())
+        with self._lock:
+            self.requests[model.name] += 1
+            self.items_read += read
 
     def reset(self) -> None:
-        self.requests.clear()
-        self.items_read = 0
+        with self._lock:
+            self.requests.clear()
+            self.items_read = 0
 
     @property
     def total_requests(self) -> int:

@@ -86,7 +86,8 @@ class _Write:
 
 class WriteUnitMeter:
     """Register on a client; `units` then holds the write units of its requests, by operation, and
-    `index_units` those of the secondary indexes (their share of `units`); `requests` counts them."""
+    `index_units` those of the secondary indexes (their share of `units`). Requests are counted by
+    bench.dynamodb_counter."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._reader = boto3.client("dynamodb", region_name=client.meta.region_name)
@@ -100,7 +101,6 @@ class WriteUnitMeter:
         self.units: Counter[str] = Counter()
         self.index_units: Counter[str] = Counter()
         self.read_units: defaultdict[str, float] = defaultdict(float)
-        self.requests: Counter[str] = Counter()
         self._before: dict[int, list[tuple[_Write, dict[str, Any] | None]]] = {}
         self._lock = threading.Lock()
         client.meta.events.register("before-parameter-build.dynamodb", self._before_call)
@@ -114,7 +114,6 @@ class WriteUnitMeter:
         self.units.clear()
         self.index_units.clear()
         self.read_units.clear()
-        self.requests.clear()
 
     def _writes(self, operation: str, params: dict[str, Any]) -> list[_Write]:
         if operation in ("PutItem", "UpdateItem", "DeleteItem"):
@@ -158,8 +157,6 @@ class WriteUnitMeter:
             self._before[id(context)] = images
 
     def _after_call(self, model: Any, context: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
-        with self._lock:
-            self.requests[model.name] += 1
         if "read_units_consistent" in context:
             factor = 1.0 if context["read_units_consistent"] else 0.5
             if model.name == "GetItem":

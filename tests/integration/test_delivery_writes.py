@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pytest_mock import MockerFixture
 
+from bench.dynamodb_counter import RequestCounter
 from bench.sender_bench import full_engagement_history
 from bench.write_units import WriteUnitMeter, item_size
 from selfkind.data import erasure
@@ -266,15 +267,17 @@ def test_a_return_with_the_streak_already_at_zero_reads_and_writes_nothing(aws: 
     NotificationRepository(table).claim_many([_request("ana", "n1", ErasureEpoch())], Lease("s", NOW), NOW)
     assert profiles.get_engagement("ana").unopened_streak == 1
     meter = WriteUnitMeter(dynamodb_client(), table)
+    counter = RequestCounter(dynamodb_client())
 
     streak.reset_unopened("ana")  # a send not opened: written
-    assert (meter.requests["UpdateItem"], meter.units["UpdateItem"] > 0) == (1, True)
+    assert (counter.requests["UpdateItem"], meter.units["UpdateItem"] > 0) == (1, True)
     meter.reset()
+    counter.reset()
 
     streak.reset_unopened("ana")  # already 0: read only
     streak.reset_unopened("ana")
 
-    assert dict(meter.requests) == {"GetItem": 2}
+    assert dict(counter.requests) == {"GetItem": 2}
     assert dict(meter.units) == {}
     assert meter.read_units["GetItem"] == 2  # one strongly consistent read unit each
     assert profiles.get_engagement("ana").unopened_streak == 0
@@ -283,11 +286,11 @@ def test_a_return_with_the_streak_already_at_zero_reads_and_writes_nothing(aws: 
 def test_a_first_return_marks_the_streak_reset_on_the_delivery_item_once(aws: dict[str, str]) -> None:
     table = aws["Table"]
     streak = UnopenedStreakRepository(table, dynamodb_client())
-    meter = WriteUnitMeter(dynamodb_client(), table)
+    counter = RequestCounter(dynamodb_client())
 
     streak.reset_unopened("bo")
     streak.reset_unopened("bo")
 
-    assert dict(meter.requests) == {"GetItem": 2, "UpdateItem": 1}
+    assert dict(counter.requests) == {"GetItem": 2, "UpdateItem": 1}
     delivery = boto3.client("dynamodb").get_item(TableName=table, Key=erasure.delivery_key("bo"))["Item"]
     assert delivery["unopened_streak"] == {"N": "0"}
